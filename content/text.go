@@ -1,0 +1,139 @@
+package content
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// WordsPerMinute is the reading speed behind ReadingTime.
+const WordsPerMinute = 200
+
+// WordCount counts the whitespace-separated words of s that hold at least
+// one letter or digit (so Markdown markers such as "-" or "##" do not
+// count).
+func WordCount(s string) int {
+	n := 0
+	for _, f := range strings.Fields(s) {
+		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// ReadingTime returns the minutes needed to read words words at
+// WordsPerMinute, rounded up, at least 1.
+func ReadingTime(words int) int {
+	if words <= 0 {
+		return 1
+	}
+	return (words + WordsPerMinute - 1) / WordsPerMinute
+}
+
+// Truncate shortens s to at most max runes. It cuts at the last sentence end
+// (". ", "! ", "? ") that keeps at least half of max, else at the last word
+// boundary, else mid-word, and appends "…" when it cut inside a sentence.
+// s is returned unchanged when it fits.
+func Truncate(s string, max int) string {
+	s = strings.TrimSpace(s)
+	if max <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	// The byte offset of rune max (or of rune max-1, leaving room for "…").
+	cut := byteOffset(s, max)
+	head := s[:cut]
+	if i := lastSentenceEnd(head); i >= 0 && utf8.RuneCountInString(head[:i]) >= max/2 {
+		return strings.TrimSpace(head[:i])
+	}
+	head = s[:byteOffset(s, max-1)]
+	if i := strings.LastIndexFunc(head, unicode.IsSpace); i > 0 && utf8.RuneCountInString(head[:i]) >= max/2 {
+		head = head[:i]
+	}
+	return strings.TrimRightFunc(head, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
+}
+
+// lastSentenceEnd returns the byte index just after the last sentence
+// terminator in s that is followed by a space or ends s, or -1.
+func lastSentenceEnd(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		switch s[i] {
+		case '.', '!', '?':
+			if i == len(s)-1 || s[i+1] == ' ' || s[i+1] == '\n' {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+func byteOffset(s string, runes int) int {
+	if runes <= 0 {
+		return 0
+	}
+	n := 0
+	for i := range s {
+		if n == runes {
+			return i
+		}
+		n++
+	}
+	return len(s)
+}
+
+// Slugify returns a URL slug of s: lower-case ASCII letters, digits and
+// single hyphens, at most max bytes (cut at a hyphen where possible).
+// Letters with accents lose them; other characters become hyphens.
+func Slugify(s string, max int) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		r = foldAccent(r)
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		default:
+			if !dash && b.Len() > 0 {
+				b.WriteByte('-')
+				dash = true
+			}
+		}
+	}
+	slug := strings.TrimRight(b.String(), "-")
+	if max > 0 && len(slug) > max {
+		slug = slug[:max]
+		if i := strings.LastIndexByte(slug, '-'); i > max/2 {
+			slug = slug[:i]
+		}
+		slug = strings.TrimRight(slug, "-")
+	}
+	return slug
+}
+
+func foldAccent(r rune) rune {
+	const from, to = "àáâãäåçèéêëìíîïñòóôõöøùúûüýÿ", "aaaaaaceeeeiiiinoooooouuuuyy"
+	if i := strings.IndexRune(from, r); i >= 0 {
+		return []rune(to)[utf8.RuneCountInString(from[:i])]
+	}
+	return r
+}
+
+// NormalizeTags lower-cases and trims tags, drops empty ones and
+// duplicates, and keeps the first occurrence's order.
+func NormalizeTags(tags []string) []string {
+	out := make([]string, 0, len(tags))
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" || seen[t] {
+			continue
+		}
+		seen[t] = true
+		out = append(out, t)
+	}
+	return out
+}
