@@ -30,6 +30,10 @@ type Document struct {
 	Format    Format    `json:"format,omitempty"`
 	FetchedAt time.Time `json:"fetched_at,omitzero"`
 	Hash      string    `json:"hash,omitempty"` // ContentHash at fetch time
+	// Warnings are the parser's findings that did not stop parsing, such as
+	// an unknown item flag or a date it could not read, each naming the
+	// item and field at fault. They are not part of the content hash.
+	Warnings []Issue `json:"warnings,omitempty"`
 }
 
 // Section is a group of items under one heading and category.
@@ -136,4 +140,32 @@ func DocumentOf(c Content) *Document {
 		Format:   FormatContent,
 	}
 	return d.Seal()
+}
+
+// Typed returns the typed content the item stands for: its Content when it
+// was built from one, else a new value of the type its flags name (or that
+// Detect picks from its title) carrying the item's title, body, date and
+// flags. The result shares no memory the caller could not already change.
+func (it *Item) Typed() Content {
+	if it.Content != nil {
+		return it.Content
+	}
+	t := it.Flags.Type
+	if t == "" {
+		t = Detect(it.Title)
+	}
+	c, err := New(t)
+	if err != nil { // an unknown flag type: fall back to detection
+		c, _ = New(Detect(it.Title))
+	}
+	b := c.Common()
+	b.Title, b.Body, b.Date = it.Title, it.Body, it.Date
+	b.Published, b.Featured, b.DryRun = it.Flags.Published, it.Flags.Featured, it.Flags.DryRun
+	b.Channels = append([]Channel(nil), it.Flags.Channels...)
+	b.Priority, b.PrioritySet = it.Flags.Priority, it.Flags.Priority != 0
+	b.Template, b.ScheduledFor = it.Flags.Template, it.Flags.ScheduledFor
+	if bl, ok := c.(*Blog); ok && it.Category != "" && it.Category != CategoryGeneral {
+		bl.Category = string(it.Category)
+	}
+	return c
 }
