@@ -52,4 +52,6 @@ type Enrichment struct {
 	Complexity         string    `json:"complexity"` // simple, moderate or complex
 	SuggestedChannels  []Channel `json:"suggested_channels"`
 	OptimalPublishTime string    `json:"optimal_publish_time"` // RFC 3339
+	// Excerpt is the start of the body's plain text, at most 300 runes.
+	Excerpt string `json:"excerpt,omitempty"`
 }
