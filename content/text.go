@@ -46,23 +46,28 @@ func Truncate(s string, max int) string {
 	// The byte offset of rune max (or of rune max-1, leaving room for "…").
 	cut := byteOffset(s, max)
 	head := s[:cut]
-	if i := lastSentenceEnd(head); i >= 0 && utf8.RuneCountInString(head[:i]) >= max/2 {
+	if i := lastSentenceEnd(s, cut); i >= 0 && utf8.RuneCountInString(head[:i]) >= max/2 {
 		return strings.TrimSpace(head[:i])
 	}
 	head = s[:byteOffset(s, max-1)]
-	if i := strings.LastIndexFunc(head, unicode.IsSpace); i > 0 && utf8.RuneCountInString(head[:i]) >= max/2 {
-		head = head[:i]
+	// Cut back to the last space, unless head already ends a word.
+	if next, _ := utf8.DecodeRuneInString(s[len(head):]); !unicode.IsSpace(next) {
+		if i := strings.LastIndexFunc(head, unicode.IsSpace); i > 0 && utf8.RuneCountInString(head[:i]) >= max/2 {
+			head = head[:i]
+		}
 	}
 	return strings.TrimRightFunc(head, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
 }
 
 // lastSentenceEnd returns the byte index just after the last sentence
-// terminator in s that is followed by a space or ends s, or -1.
-func lastSentenceEnd(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
+// terminator in s[:cut] that s follows with a space or a line break, or
+// ends with; -1 if there is none. ("3.14" cut after "3." is no sentence
+// end.)
+func lastSentenceEnd(s string, cut int) int {
+	for i := cut - 1; i >= 0; i-- {
 		switch s[i] {
 		case '.', '!', '?':
-			if i == len(s)-1 || s[i+1] == ' ' || s[i+1] == '\n' {
+			if i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\n' {
 				return i + 1
 			}
 		}
@@ -89,6 +94,7 @@ func byteOffset(s string, runes int) int {
 // Letters with accents lose them; other characters become hyphens.
 func Slugify(s string, max int) string {
 	var b strings.Builder
+	b.Grow(len(s))
 	dash := false
 	for _, r := range strings.ToLower(s) {
 		r = foldAccent(r)

@@ -1,0 +1,300 @@
+package content
+
+import (
+	"bufio"
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
+)
+
+// markdown renders item bodies: goldmark for Markdown (raw HTML in the
+// source is dropped by goldmark's safe mode), then one bluemonday policy,
+// in the spirit of its UGC policy, over the result. Both are built once
+// and are safe for concurrent use.
+type markdown struct {
+	md     goldmark.Markdown
+	policy *bluemonday.Policy
+}
+
+func newMarkdown() *markdown {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	return &markdown{
+		md:     goldmark.New(goldmark.WithExtensions(extension.Strikethrough)),
+		policy: p,
+	}
+}
+
+// parsedBody is one Markdown body after parsing: its AST with heading
+// levels and ids set, its plain text and its table-of-contents entries.
+type parsedBody struct {
+	src      []byte
+	doc      ast.Node
+	plain    string    // the text, each block ended as a sentence and a newline
+	lead     string    // the first top-level paragraph's text
+	headings []Heading // levels 2 and 3, for a TOC
+	html     string    // set by render
+	rendered bool
+	// flattened reports that containers nested deeper than
+	// maxNesting were flattened before parsing.
+	flattened bool
+}
+
+// maxNesting is the deepest nesting of block quotes and lists a body may
+// have; deeper markers are dropped, since Markdown parsers and sanitisers
+// slow down sharply with depth.
+const maxNesting = 32
+
+// parse parses body. Its headings move down together so that the
+// highest becomes at least floor (never past h6), and each gets a unique id
+// from anchors.
+func (m *markdown) parse(body string, floor int, anchors *anchorSet) *parsedBody {
+	body, flattened := limitNesting(body, maxNesting)
+	pb := &parsedBody{src: escapeLongInline([]byte(body), MaxInlineBlock), flattened: flattened}
+	pb.doc = m.md.Parser().Parse(text.NewReader(pb.src))
+	var plain strings.Builder
+	plain.Grow(len(body))
+	endBlock := func() {
+		if s := plain.String(); s != "" && isLetterOrDigitByteEnd(s) {
+			plain.WriteByte('.')
+		}
+		plain.WriteByte('\n')
+	}
+	leadStart := -1
+	var headings []*ast.Heading
+	_ = ast.Walk(pb.doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch n := n.(type) {
+		case *ast.Heading:
+			if entering {
+				headings = append(headings, n)
+			} else {
+				endBlock()
+			}
+		case *ast.Paragraph:
+			top := n.Parent() != nil && n.Parent().Kind() == ast.KindDocument
+			switch {
+			case entering && top && pb.lead == "" && leadStart < 0:
+				leadStart = plain.Len()
+			case !entering:
+				endBlock()
+				if top && leadStart >= 0 && pb.lead == "" {
+					pb.lead = strings.TrimSpace(plain.String()[leadStart:])
+				}
+			}
+		case *ast.TextBlock:
+			if !entering {
+				endBlock()
+			}
+		case *ast.Text:
+			if entering {
+				plain.Write(n.Value(pb.src))
+				if n.SoftLineBreak() || n.HardLineBreak() {
+					plain.WriteByte(' ')
+				}
+			}
+		case *ast.String:
+			if entering {
+				plain.Write(n.Value)
+			}
+		case *ast.AutoLink:
+			if entering {
+				plain.Write(n.URL(pb.src))
+			}
+		case *ast.Image, *ast.FencedCodeBlock, *ast.CodeBlock, *ast.HTMLBlock, *ast.RawHTML:
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	pb.plain = strings.TrimSpace(plain.String())
+	top := 6
+	for _, h := range headings {
+		top = min(top, h.Level)
+	}
+	shift := max(0, floor-top)
+	for _, h := range headings {
+		h.Level = min(h.Level+shift, 6)
+		t := inlineText(h, pb.src)
+		id := anchors.add(t, "heading")
+		h.SetAttributeString("id", []byte(id))
+		if h.Level <= 3 {
+			pb.headings = append(pb.headings, Heading{Level: h.Level, Text: t, Anchor: id})
+		}
+	}
+	return pb
+}
+
+// isLetterOrDigitByteEnd reports whether s ends in a letter or digit.
+func isLetterOrDigitByteEnd(s string) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return isLetterOrDigit(r)
+}
+
+// inlineText returns the text of n's inline children.
+func inlineText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch c := c.(type) {
+		case *ast.Text:
+			b.Write(c.Value(src))
+			if c.SoftLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			b.Write(c.Value)
+		case *ast.Image, *ast.RawHTML:
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.TrimSpace(b.String())
+}
+
+// renderBuffer is reused across the renders of one Assemble call.
+type renderBuffer struct {
+	buf bytes.Buffer
+	w   *bufio.Writer
+}
+
+// render returns pb's sanitised HTML, rendering it on first use with rb.
+func (m *markdown) render(pb *parsedBody, rb *renderBuffer) string {
+	if pb.rendered {
+		return pb.html
+	}
+	pb.rendered = true
+	rb.buf.Reset()
+	if rb.w == nil {
+		rb.w = bufio.NewWriter(&rb.buf)
+	} else {
+		rb.w.Reset(&rb.buf)
+	}
+	// goldmark's HTML renderer fails only when its writer does, and a
+	// bytes.Buffer does not.
+	_ = m.md.Renderer().Render(rb.w, pb.src, pb.doc)
+	_ = rb.w.Flush()
+	pb.html = m.sanitize(rb.buf.Bytes())
+	return pb.html
+}
+
+// sanitize runs the policy over HTML.
+func (m *markdown) sanitize(html []byte) string {
+	return string(m.policy.SanitizeBytes(html))
+}
+
+// leadText returns the first paragraph's text, else the whole text.
+func (pb *parsedBody) leadText() string {
+	if pb.lead != "" {
+		return pb.lead
+	}
+	return pb.plain
+}
+
+// limitNesting drops the block quote and list markers at the start of a
+// line beyond the depth-th, and caps leading indentation at four spaces a
+// level, so that no block nests deeper than depth. It reports whether it
+// changed body; when it did not, it returns body itself.
+func limitNesting(body string, depth int) (string, bool) {
+	var b strings.Builder
+	changed := false
+	for start := 0; start < len(body); {
+		end := strings.IndexByte(body[start:], '\n')
+		if end < 0 {
+			end = len(body)
+		} else {
+			end += start + 1
+		}
+		line := body[start:end]
+		if cut, rest, ok := deepPrefix(line, depth); ok {
+			if !changed {
+				b.Grow(len(body))
+				b.WriteString(body[:start])
+				changed = true
+			}
+			b.WriteString(line[:cut])
+			b.WriteString(line[rest:])
+		} else if changed {
+			b.WriteString(line)
+		}
+		start = end
+	}
+	if !changed {
+		return body, false
+	}
+	return b.String(), true
+}
+
+// deepPrefix looks at the container markers ("> ", "- ", "1. ", indentation)
+// that open line. When they nest deeper than depth, it returns the byte
+// offset after the depth-th level (cut) and after the last marker (rest).
+func deepPrefix(line string, depth int) (cut, rest int, ok bool) {
+	level, i := 0, 0
+	for i < len(line) {
+		j := i
+		spaces := 0
+		for j < len(line) && (line[j] == ' ' || line[j] == '\t') {
+			spaces++
+			j++
+		}
+		if spaces > 4*depth {
+			// Indentation alone nests too deep.
+			if level < depth {
+				cut = i + 4*(depth-level)
+			}
+			return cut, j, true
+		}
+		k := markerEnd(line, j)
+		if k < 0 {
+			break
+		}
+		level++
+		if level == depth {
+			cut = k
+		}
+		i = k
+	}
+	if level > depth {
+		return cut, i, true
+	}
+	return 0, 0, false
+}
+
+// markerEnd returns the offset after a block quote or list marker (and
+// one following space) at line[i:], or -1.
+func markerEnd(line string, i int) int {
+	if i >= len(line) {
+		return -1
+	}
+	switch c := line[i]; {
+	case c == '>':
+		i++
+	case c == '-' || c == '*' || c == '+':
+		if i+1 >= len(line) || (line[i+1] != ' ' && line[i+1] != '\t') {
+			return -1
+		}
+		i++
+	case c >= '0' && c <= '9':
+		j := i
+		for j < len(line) && j-i < 9 && line[j] >= '0' && line[j] <= '9' {
+			j++
+		}
+		if j >= len(line)-1 || (line[j] != '.' && line[j] != ')') || (line[j+1] != ' ' && line[j+1] != '\t') {
+			return -1
+		}
+		i = j + 1
+	default:
+		return -1
+	}
+	if i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	return i
+}
