@@ -52,7 +52,9 @@ import (
 // silently. Input errors are *content.Error values of class
 // content.InvalidContent wrapping ErrTooLarge, ErrInvalidEncoding or
 // ErrEmpty, or ErrMalformed for lists or quotes nested more than 32 levels
-// deep (goldmark's time grows steeply with nesting).
+// deep (goldmark's time grows steeply with nesting). Paragraphs longer than
+// content.MaxInlineBlock keep their text but lose their inline markup
+// (fields, emphasis, links), which bounds the parse time.
 func ParseMarkdown(data []byte) (*content.Document, error) {
 	const op = "source: parse markdown"
 	src, err := prepare(op, data)
@@ -62,7 +64,10 @@ func ParseMarkdown(data []byte) (*content.Document, error) {
 	if err := checkNesting(op, src); err != nil {
 		return nil, err
 	}
-	root := goldmark.DefaultParser().Parse(text.NewReader(src))
+	// Parse a copy whose over-long paragraphs are masked (goldmark's inline
+	// parsing is quadratic on some inputs); offsets are kept, so the text
+	// is still read from src.
+	root := goldmark.DefaultParser().Parse(text.NewReader(content.MaskLongInline(src, content.MaxInlineBlock)))
 	p := &mdParser{src: src}
 	p.walk(root)
 	return p.document(), nil
