@@ -2,7 +2,9 @@ package content_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/halcytone/halcytone/content"
 )
@@ -29,5 +31,30 @@ func TestBenchmarkDocumentSize(t *testing.T) {
 	}
 	if n < 4500 || n > 6000 {
 		t.Fatalf("benchmark document holds %d bytes, want about 5 KB", n)
+	}
+}
+
+// BenchmarkValidateBundle validates the bundle of BenchmarkAssemble's
+// document.
+func BenchmarkValidateBundle(b *testing.B) {
+	ctx := context.Background()
+	bundle, err := content.NewAssembler().Assemble(ctx, livingDoc(), content.Options{Now: fixedNow, Platforms: content.Platforms()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := &content.DefaultValidator{Now: func() time.Time { return fixedNow }}
+	b.ReportAllocs()
+	for b.Loop() {
+		v.ValidateBundle(ctx, bundle)
+	}
+}
+
+// BenchmarkWeightedLength counts a 280-character mixed post with a URL and
+// an emoji.
+func BenchmarkWeightedLength(b *testing.B) {
+	post := strings.Repeat("Breathe in for four, out for six. ", 7) + "https://example.com/guide 🌬️ こんにちは"
+	b.ReportAllocs()
+	for b.Loop() {
+		content.WeightedLength(post)
 	}
 }

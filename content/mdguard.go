@@ -29,8 +29,8 @@ func inlineSpecial(c byte) bool {
 // longInlineSegments returns the text segments of the paragraphs and
 // headings of src longer than max bytes, in source order.
 func longInlineSegments(src []byte, max int) []text.Segment {
-	if len(src) <= max {
-		return nil
+	if longestChunk(src) <= max {
+		return nil // no paragraph can be longer than the text between blank lines
 	}
 	var out []text.Segment
 	// Block structure only: without inline parsers the cost is linear.
@@ -107,4 +107,24 @@ func escapeLongInline(src []byte, max int) []byte {
 		last = s.Stop
 	}
 	return append(out, src[last:]...)
+}
+
+// longestChunk returns the length of the longest run of src between blank
+// (or whitespace-only) lines.
+func longestChunk(src []byte) int {
+	longest, start := 0, 0
+	for i := 0; i <= len(src); {
+		end := bytes.IndexByte(src[i:], '\n')
+		if end < 0 {
+			end = len(src)
+		} else {
+			end += i
+		}
+		if len(bytes.TrimSpace(src[i:end])) == 0 {
+			longest = max(longest, i-start)
+			start = end + 1
+		}
+		i = end + 1
+	}
+	return max(longest, len(src)-start)
 }

@@ -1,0 +1,94 @@
+// Command halcytone is the reference command of the Halcytone library: it
+// turns living documents into channel content.
+//
+// Usage:
+//
+//	halcytone generate [flags] <source reference>
+//
+// Run "halcytone help" or "halcytone <command> -h" for details.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand of halcytone.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"generate", "assemble a living document into channel content and print it", runGenerate},
+	}
+}
+
+const usage = `halcytone turns living documents into channel content.
+
+Usage:
+  halcytone <command> [flags] [arguments]
+
+Commands:
+%s
+Run "halcytone <command> -h" for the flags of a command.
+`
+
+// errUsage marks errors caused by a bad command line (exit status 2).
+var errUsage = errors.New("usage")
+
+// run executes the command line args and returns the process exit status.
+func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
+	printUsage := func(w io.Writer) {
+		list := ""
+		for _, c := range commands() {
+			list += fmt.Sprintf("  %-10s %s\n", c.name, c.summary)
+		}
+		fmt.Fprintf(w, usage, list)
+	}
+	if len(args) == 0 {
+		printUsage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		printUsage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], env, stdout, stderr)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "halcytone %s: %v\n", c.name, err)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "halcytone %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "halcytone: unknown command %q\n\n", args[0])
+	printUsage(stderr)
+	return 2
+}
