@@ -1,0 +1,102 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/halcytone/halcytone/store"
+)
+
+// Page sizes of ListJobs.
+const (
+	defaultJobLimit = 20
+	maxJobLimit     = 500
+)
+
+// jobWhere returns the conditions of f on the jobs table. Each uses an
+// index: (status, created_at DESC, id DESC), the GIN index on channels, or
+// (created_at DESC, id DESC) for the window.
+func jobWhere(f store.JobFilter) *where {
+	var w where
+	switch len(f.Statuses) {
+	case 0:
+	case 1: // walks (status, created_at DESC, id DESC) in list order
+		w.add("status = ?", string(f.Statuses[0]))
+	default:
+		w.add("status = ANY(?::text[])", statusStrings(f.Statuses))
+	}
+	if f.Channel != "" {
+		w.add("channels @> ARRAY[?::text]", f.Channel)
+	}
+	if !f.CreatedAfter.IsZero() {
+		w.add("created_at >= ?", f.CreatedAfter)
+	}
+	if !f.CreatedBefore.IsZero() {
+		w.add("created_at < ?", f.CreatedBefore)
+	}
+	return &w
+}
+
+// statusStrings converts statuses for a text[] argument.
+func statusStrings(ss []store.JobStatus) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// ListJobs returns one page of the jobs that match f, newest first (ties
+// by ID descending), and how many match in all. The page and the total go
+// to the server in one round trip. Without a time window the total is a
+// sum over the job_counts rows of f's statuses and channel, not a count
+// of jobs, so that it stays cheap however many jobs there are.
+func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPage, error) {
+	if f.Limit < 0 || f.Offset < 0 {
+		return store.JobPage{}, invalid("list jobs: negative limit %d or offset %d", f.Limit, f.Offset)
+	}
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = defaultJobLimit
+	case limit > maxJobLimit:
+		limit = maxJobLimit
+	}
+	w := jobWhere(f)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+jobColumns+` FROM jobs`+w.sql()+
+		` ORDER BY created_at DESC, id DESC LIMIT `+w.next(0)+` OFFSET `+w.next(1),
+		append(w.args[:len(w.args):len(w.args)], limit, f.Offset)...)
+	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
+		var cw where
+		cw.add("channel = ?", f.Channel) // "" counts every job
+		if len(f.Statuses) > 0 {
+			cw.add("status = ANY(?::text[])", statusStrings(f.Statuses))
+		}
+		b.Queue(`SELECT coalesce(sum(n), 0)::bigint FROM job_counts`+cw.sql(), cw.args...)
+	} else {
+		b.Queue(`SELECT count(*) FROM jobs`+w.sql(), w.args...)
+	}
+	br := q.db.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
+	if err != nil {
+		return store.JobPage{}, classify(err, "list jobs")
+	}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Job, error) {
+		j, err := scanJob(r)
+		if err != nil {
+			return store.Job{}, err
+		}
+		return *j, nil
+	})
+	if err != nil {
+		return store.JobPage{}, classify(err, "list jobs")
+	}
+	var total int64
+	if err := br.QueryRow().Scan(&total); err != nil {
+		return store.JobPage{}, classify(err, "count jobs")
+	}
+	return store.JobPage{Jobs: jobs, Total: int(total)}, nil
+}
