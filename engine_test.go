@@ -1,0 +1,352 @@
+package halcytone_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/approval"
+	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/mock"
+	"github.com/halcytone/halcytone/publish"
+	"github.com/halcytone/halcytone/source"
+	"github.com/halcytone/halcytone/store"
+)
+
+// harness is an Engine on the in-memory store and queue with recording
+// publishers for email and X.
+type harness struct {
+	eng   *halcytone.Engine
+	store *mock.Store
+	queue *mock.Queue
+	email *mock.RecordingPublisher
+	x     *mock.RecordingPublisher
+	src   *mock.Source
+}
+
+func newHarness(t *testing.T, extra ...publish.Publisher) *harness {
+	t.Helper()
+	return newHarnessConfig(t, func(*halcytone.Config) {}, extra...)
+}
+
+func newHarnessConfig(t *testing.T, configure func(*halcytone.Config), extra ...publish.Publisher) *harness {
+	t.Helper()
+	h := &harness{
+		store: mock.NewStore(),
+		queue: mock.NewQueue(nil),
+		email: mock.NewRecordingPublisher("email", content.ChannelEmail),
+		x:     mock.NewRecordingPublisher("x", content.ChannelTwitter),
+		src:   mock.NewSource(),
+	}
+	h.queue.MaxDelay = time.Millisecond
+	reg := source.NewRegistry()
+	reg.Register("mem", h.src)
+	pubs := append([]publish.Publisher{h.email, h.x}, extra...)
+	var err error
+	cfg := halcytone.Config{
+		Store:      h.store,
+		Sources:    reg,
+		Queue:      h.queue,
+		Publishers: pubs,
+		Gate: &approval.Gate{Policy: approval.DefaultPolicy(), Directory: approval.StaticDirectory{
+			"erin": {"editor"}, "mark": {"marketing"}, "ada": {"editor", "marketing"},
+		}},
+	}
+	configure(&cfg)
+	h.eng, err = halcytone.New(cfg)
+	require.NoError(t, err)
+	h.queue.Worker = h.eng
+	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, h.queue.Start(ctx))
+	t.Cleanup(func() {
+		_ = h.queue.Stop(context.Background())
+		cancel()
+	})
+	return h
+}
+
+func (h *harness) wait(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, h.queue.Wait(ctx))
+}
+
+func update(title string) *content.Update {
+	return &content.Update{Base: content.Base{
+		Title: title,
+		Body:  "Every guided session can now be saved for offline use, so a flight no longer means breathing without a guide.",
+	}}
+}
+
+func TestGenerateLevelOneIsDeliveredOnce(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	events := h.eng.Subscribe(ctx)
+
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Offline sessions are here"), Channels: []string{"email", "social_twitter"}, Author: "erin"})
+	require.NoError(t, err)
+	require.Equal(t, halcytone.StatusQueued, res.Status, res.Report)
+	require.NotNil(t, res.Job)
+	assert.Equal(t, 1, res.Approval.Level)
+	assert.Equal(t, store.ApprovalApproved, res.Approval.State, "level 1 is auto-approved when valid")
+	h.wait(t)
+
+	job, err := h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, job.Status)
+	assert.Equal(t, []string{"email", "social_twitter"}, job.Channels, "channels as spelled")
+	require.Contains(t, job.Results, "social_twitter", "results keyed as spelled")
+	assert.Equal(t, "success", job.Results["social_twitter"].Status)
+	assert.NotEmpty(t, job.Results["email"].ContentID)
+	assert.False(t, job.StartedAt.IsZero())
+	assert.False(t, job.CompletedAt.IsZero())
+	mock.RequirePublished(t, h.email, mock.ForJob(job.ID))
+	mock.RequirePublished(t, h.x, mock.ForJob(job.ID))
+
+	var types []string
+	for len(types) < 4 {
+		select {
+		case ev := <-events:
+			types = append(types, ev.Type)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("events so far: %v", types)
+		}
+	}
+	assert.Contains(t, types, halcytone.EventJobCreated)
+	assert.Contains(t, types, halcytone.EventDeliverySucceeded)
+
+	// The same content again: no new deliveries, unless forced.
+	again, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Offline sessions are here"), Channels: []string{"email", "social_twitter"}})
+	require.NoError(t, err)
+	h.wait(t)
+	j2, err := h.eng.Job(ctx, again.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, j2.Status)
+	assert.Equal(t, "skipped", j2.Results["email"].Status)
+	assert.Len(t, h.email.Published(), 1, "unchanged content is not delivered twice")
+
+	forced, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Offline sessions are here"), Channels: []string{"email"}, Force: true})
+	require.NoError(t, err)
+	h.wait(t)
+	mock.RequirePublished(t, h.email, mock.ForJob(forced.Job.ID))
+	assert.Len(t, h.email.Published(), 2)
+}
+
+func TestGenerateIdempotencyKey(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	req := halcytone.Request{Content: update("Quieter reminders arrive"), Channels: []string{"email"}, IdempotencyKey: "req-1"}
+	a, err := h.eng.Generate(ctx, req)
+	require.NoError(t, err)
+	b, err := h.eng.Generate(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, a.Job.ID, b.Job.ID)
+	page, err := h.eng.Jobs(ctx, store.JobFilter{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, page.Total)
+}
+
+func TestGenerateInvalidContentCreatesNoJob(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: &content.Update{Base: content.Base{Title: "x", Body: "cures all"}}})
+	require.NoError(t, err)
+	assert.Equal(t, halcytone.StatusValidationFailed, res.Status)
+	assert.Nil(t, res.Job)
+	assert.False(t, res.Report.Valid)
+	page, err := h.eng.Jobs(ctx, store.JobFilter{})
+	require.NoError(t, err)
+	assert.Zero(t, page.Total)
+
+	_, err = h.eng.Generate(ctx, halcytone.Request{Content: update("A fine title"), Channels: []string{"fax"}})
+	var ce *content.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "channels[0]", ce.Field)
+	_, err = h.eng.Generate(ctx, halcytone.Request{})
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, content.InvalidContent, ce.Class)
+}
+
+func TestApprovalLevelTwo(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	blog := &content.Blog{Base: content.Base{
+		Title: "The science of the long exhale",
+		Body:  "Making the exhale longer than the inhale is one of the simplest ways to slow down; here is why it works and how to practise it.",
+	}}
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: blog, Channels: []string{"email"}, Author: "erin"})
+	require.NoError(t, err)
+	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status, res.Report)
+	assert.Equal(t, 2, res.Approval.Level)
+	job, err := h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobAwaitingApproval, job.Status)
+	require.NotNil(t, job.Approval)
+	assert.Equal(t, res.Approval.ID, job.Approval.RequestID)
+
+	_, err = h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "erin", Decision: approval.Approve})
+	assert.ErrorIs(t, err, approval.ErrSelfApproval)
+	_, err = h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve, ContentHash: "stale"})
+	assert.ErrorIs(t, err, approval.ErrStaleContent)
+
+	a, err := h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
+	require.NoError(t, err)
+	assert.Equal(t, store.ApprovalPending, a.State, "editorial has not approved yet")
+	h.wait(t)
+	mock.RequireNotPublished(t, h.email, mock.ForJob(job.ID))
+
+	a, err = h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "ada", Decision: approval.Approve, Comment: "lovely"})
+	require.NoError(t, err)
+	assert.Equal(t, store.ApprovalApproved, a.State)
+	h.wait(t)
+	mock.RequirePublished(t, h.email, mock.ForJob(job.ID))
+	job, err = h.eng.Job(ctx, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, job.Status)
+	assert.Equal(t, string(store.ApprovalApproved), job.Approval.State)
+}
+
+func TestApprovalRejectCancelsJob(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	blog := &content.Blog{Base: content.Base{Title: "A guide to coherent breathing", Body: "Coherent breathing settles at about five and a half breaths a minute, in and out."}}
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: blog, Channels: []string{"email"}, Author: "erin"})
+	require.NoError(t, err)
+	_, err = h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Reject, Comment: "off brand"})
+	require.NoError(t, err)
+	job, err := h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCancelled, job.Status)
+	h.wait(t)
+	mock.RequireNotPublished(t, h.email)
+}
+
+func TestCancelAndRetry(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+
+	// A scheduled job is cancelled before it runs.
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Firmware 1.4 is coming"), Channels: []string{"email"}, PublishAt: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	assert.Equal(t, store.JobScheduled, res.Job.Status)
+	j, err := h.eng.Cancel(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCancelled, j.Status)
+	_, err = h.eng.Cancel(ctx, res.Job.ID)
+	assert.ErrorIs(t, err, halcytone.ErrJobFinished)
+	_, err = h.eng.Cancel(ctx, "job_missing")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+
+	// A permanent failure fails the job; Retry delivers it.
+	h.email.FailNext(&content.Error{Class: content.Permanent, Err: errors.New("mailbox closed")})
+	res, err = h.eng.Generate(ctx, halcytone.Request{Content: update("Pulse pre-orders open soon"), Channels: []string{"email", "twitter"}})
+	require.NoError(t, err)
+	h.wait(t)
+	j, err = h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobPartial, j.Status)
+	assert.Equal(t, "failed", j.Results["email"].Status)
+	assert.Contains(t, j.Errors[0], "mailbox closed")
+	_, err = h.eng.Retry(ctx, "job_missing")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+
+	r, err := h.eng.Retry(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, res.Job.ID, r.Metadata["retry_of"])
+	h.wait(t)
+	r, err = h.eng.Job(ctx, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, r.Status)
+	assert.Equal(t, "success", r.Results["email"].Status)
+	assert.Equal(t, "skipped", r.Results["twitter"].Status, "already delivered by the first job")
+	assert.Len(t, h.x.Published(), 1)
+
+	_, err = h.eng.Retry(ctx, r.ID)
+	assert.ErrorIs(t, err, halcytone.ErrJobFinished, "a completed job is not retried")
+}
+
+func TestTransientFailuresAreRetried(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.email.FailNext(&content.Error{Class: content.Retryable}, &content.Error{Class: content.RateLimited, RetryAfter: time.Millisecond})
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"email"}})
+	require.NoError(t, err)
+	h.wait(t)
+	j, err := h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, j.Status)
+	assert.Len(t, h.email.Published(), 1)
+}
+
+// unknownPublisher accepts a delivery (or not) and then reports that the
+// outcome is unknown, like a request that timed out after it was sent.
+type unknownPublisher struct {
+	*mock.RecordingPublisher
+	accept bool
+	calls  atomic.Int32
+}
+
+func (p *unknownPublisher) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt, error) {
+	p.calls.Add(1)
+	if p.accept {
+		if _, err := p.RecordingPublisher.Publish(ctx, d); err != nil {
+			return publish.Receipt{}, err
+		}
+	}
+	return publish.Receipt{}, &content.Error{Class: content.OutcomeUnknown, Err: errors.New("timeout after send")}
+}
+
+func TestOutcomeUnknownIsReconciledNotResent(t *testing.T) {
+	for _, accepted := range []bool{true, false} {
+		up := &unknownPublisher{RecordingPublisher: mock.NewRecordingPublisher("web", content.ChannelWebsite), accept: accepted}
+		h := newHarness(t, up)
+		ctx := context.Background()
+		res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("A calmer progress view"), Channels: []string{"website"}})
+		require.NoError(t, err)
+		require.Equal(t, halcytone.StatusQueued, res.Status, "%+v", res.Report)
+		h.wait(t)
+		j, err := h.eng.Job(ctx, res.Job.ID)
+		require.NoError(t, err)
+		dels, err := h.store.ListDeliveries(ctx, j.ID)
+		require.NoError(t, err)
+		require.Len(t, dels, 1)
+		if accepted {
+			assert.Equal(t, store.DeliverySent, dels[0].Status, "found by Lookup")
+			assert.Equal(t, store.JobCompleted, j.Status)
+		} else {
+			assert.Equal(t, store.DeliveryUnknown, dels[0].Status, "left for a person to reconcile")
+			assert.Equal(t, store.JobFailed, j.Status)
+		}
+		assert.Equal(t, int32(1), up.calls.Load(), "never resent blindly")
+	}
+}
+
+func TestDocumentReferenceAndSlowSubscriber(t *testing.T) {
+	h := newHarnessConfig(t, func(c *halcytone.Config) { c.EventBuffer = 2 })
+	h.src.AddText("mem:news", "# News\n\n## [Tips] Tips\n\n### The long exhale\n\nBreathe in for four counts and out for six, for ten rounds.\n", content.FormatMarkdown)
+	ctx := context.Background()
+	slow := h.eng.Subscribe(ctx) // never read: dropped, never blocking
+	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:news", Channels: []string{"email"}})
+	require.NoError(t, err)
+	h.wait(t)
+	j, err := h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "mem:news", j.DocumentID)
+	assert.Equal(t, store.JobCompleted, j.Status)
+	v, err := h.store.LatestDocument(ctx, "mem:news")
+	require.NoError(t, err)
+	assert.Equal(t, 1, v.Version)
+
+	n := 0
+	for range slow {
+		n++
+	}
+	assert.Positive(t, n, "the slow subscriber got events until its buffer filled, then its channel was closed")
+}

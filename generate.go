@@ -1,0 +1,362 @@
+package halcytone
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/halcytone/halcytone/approval"
+	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/publish"
+	"github.com/halcytone/halcytone/schedule"
+	"github.com/halcytone/halcytone/source"
+	"github.com/halcytone/halcytone/store"
+)
+
+// Request asks the Engine for content: exactly one of DocumentID, Content
+// and Text says where it comes from.
+type Request struct {
+	DocumentID string          // a source reference, such as "gdocs:ID" or "sample:"
+	Content    content.Content // typed content
+	Text       string          // an inline living document ...
+	Format     content.Format  // ... in this format ("" detects)
+
+	Channels       []string // as the caller spells them ("web", "social_twitter"); empty: all
+	Template       content.Template
+	Tone           content.Tone
+	ChannelTones   map[content.Channel]content.Tone
+	Platforms      []content.Platform
+	DryRun         bool
+	PublishAt      time.Time // zero: now
+	Metadata       map[string]any
+	CorrelationID  string
+	IdempotencyKey string // a retried request with the same key returns the first job
+	Author         string // who asked; may not approve their own content
+	Force          bool   // record a new version and deliver again although unchanged
+}
+
+// Status values of a Result.
+const (
+	StatusPreview          = "preview"
+	StatusQueued           = "queued"
+	StatusAwaitingApproval = "awaiting_approval"
+	StatusValidationFailed = "validation_failed"
+)
+
+// Result is what Generate and Preview return.
+type Result struct {
+	Status   string                 // one of the Status* constants
+	Document *content.Document      // the parsed document
+	Bundle   *content.Bundle        // its channel variants
+	Report   *content.Report        // validation of document and bundle
+	Job      *store.Job             // nil for previews and invalid content
+	Approval *store.ApprovalRequest // nil unless a job was created
+}
+
+// resolved is a request after parsing its channels and fetching its
+// document.
+type resolved struct {
+	ref      string
+	doc      *content.Document
+	spelled  []string          // the channels as requested
+	channels []content.Channel // canonical, same order
+}
+
+func invalidRequest(field, format string, args ...any) error {
+	return &content.Error{Class: content.InvalidContent, Op: "halcytone: request", Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
+	r := &resolved{}
+	n := 0
+	for _, set := range []bool{req.DocumentID != "", req.Content != nil, req.Text != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, invalidRequest("document_id", "give exactly one of document_id, content or document (got %d)", n)
+	}
+	spelled := req.Channels
+	if len(spelled) == 0 {
+		for _, c := range content.Channels() {
+			spelled = append(spelled, string(c))
+		}
+	}
+	seen := map[content.Channel]bool{}
+	for i, s := range spelled {
+		c, err := content.ParseChannel(s)
+		if err != nil {
+			return nil, &content.Error{Class: content.InvalidContent, Op: "halcytone: request", Field: fmt.Sprintf("channels[%d]", i), Err: err}
+		}
+		if !seen[c] {
+			seen[c] = true
+			r.spelled = append(r.spelled, s)
+			r.channels = append(r.channels, c)
+		}
+	}
+	var err error
+	switch {
+	case req.DocumentID != "":
+		r.ref = req.DocumentID
+		r.doc, err = e.sources.Fetch(ctx, req.DocumentID)
+	case req.Content != nil:
+		r.doc = content.DocumentOf(req.Content)
+		r.ref = "content:" + r.doc.Hash
+	default:
+		r.doc, err = source.Parse([]byte(req.Text), req.Format)
+		if err == nil {
+			r.ref = "inline:" + r.doc.ContentHash()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.doc.Hash == "" {
+		r.doc.Seal()
+	}
+	return r, nil
+}
+
+func (e *Engine) assemble(ctx context.Context, req *Request, r *resolved) (*content.Bundle, *content.Report, error) {
+	b, err := e.assembler.Assemble(ctx, r.doc, content.Options{
+		Channels:     r.channels,
+		Platforms:    req.Platforms,
+		Template:     req.Template,
+		Tone:         req.Tone,
+		ChannelTones: req.ChannelTones,
+		Now:          e.now(),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	b.Source = r.ref
+	rep := content.Check(ctx, e.validator, r.doc, b)
+	for _, c := range r.channels {
+		if p := e.publishers[c]; p != nil {
+			for _, i := range p.Validate(ctx, b) {
+				rep.Add(i)
+			}
+		}
+	}
+	return b, rep, nil
+}
+
+// Preview fetches, assembles and validates, and stores nothing.
+func (e *Engine) Preview(ctx context.Context, req Request) (*Result, error) {
+	r, err := e.resolve(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	b, rep, err := e.assemble(ctx, &req, r)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Status: StatusPreview, Document: r.doc, Bundle: b, Report: rep}, nil
+}
+
+// Validate checks typed content alone.
+func (e *Engine) Validate(ctx context.Context, c content.Content) *content.Report {
+	return e.validator.ValidateContent(ctx, c)
+}
+
+// Generate runs a request through fetch, assembly and validation, records
+// the document version, the bundle and a job, opens the approval the
+// policy asks for, and, when approved, enqueues one delivery per channel
+// in the same transaction as the job. Invalid content gives a Result with
+// StatusValidationFailed and no job. A request repeated with the same
+// IdempotencyKey returns the first job.
+func (e *Engine) Generate(ctx context.Context, req Request) (*Result, error) {
+	if req.IdempotencyKey != "" {
+		if j, err := e.store.JobByIdempotencyKey(ctx, req.IdempotencyKey); err == nil {
+			return &Result{Status: resultStatus(j), Job: j}, nil
+		}
+	}
+	r, err := e.resolve(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	b, rep, err := e.assemble(ctx, &req, r)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Document: r.doc, Bundle: b, Report: rep}
+	if !rep.Valid {
+		res.Status = StatusValidationFailed
+		return res, nil
+	}
+
+	now := e.now().UTC()
+	job := &store.Job{
+		ID:             newID("job_"),
+		DocumentID:     r.ref,
+		Channels:       r.spelled,
+		Status:         store.JobPending,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+		Metadata:       req.Metadata,
+		CorrelationID:  req.CorrelationID,
+		ContentHash:    b.Hash,
+		BundleID:       newID("bdl_"),
+		DryRun:         req.DryRun,
+		IdempotencyKey: req.IdempotencyKey,
+	}
+	if req.PublishAt.After(now) {
+		job.ScheduledFor = req.PublishAt.UTC()
+	}
+	subject := approval.SubjectOf(r.doc, b)
+	subject.ValidationPassed = rep.Valid
+	subject.Author = req.Author
+
+	var events []approval.Event
+	err = e.store.InTx(ctx, func(tx store.Tx) error {
+		if _, _, err := tx.SaveDocument(ctx, r.ref, r.doc, req.Force); err != nil {
+			return err
+		}
+		if err := tx.SaveBundle(ctx, &store.BundleRecord{ID: job.BundleID, JobID: job.ID, Hash: b.Hash, Bundle: b, CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.CreateJob(ctx, job); err != nil {
+			return err
+		}
+		a, evs, err := e.gate.Open(ctx, tx, job, subject, b.Hash)
+		if err != nil {
+			return err
+		}
+		events, res.Approval = evs, a
+		job.Approval = approval.Summary(a)
+		if a.State != store.ApprovalApproved {
+			job.Status = store.JobAwaitingApproval
+			_, err := tx.UpdateJob(ctx, job.ID, func(j *store.Job) error {
+				j.Status, j.Approval = job.Status, job.Approval
+				return nil
+			})
+			return err
+		}
+		updated, err := e.release(ctx, tx, job, req.Force)
+		if err == nil {
+			*job = *updated
+		}
+		return err
+	})
+	if err != nil {
+		if req.IdempotencyKey != "" && errorsIsConflict(err) {
+			if j, gerr := e.store.JobByIdempotencyKey(ctx, req.IdempotencyKey); gerr == nil {
+				return &Result{Status: resultStatus(j), Job: j}, nil
+			}
+		}
+		return nil, err
+	}
+	res.Job = job
+	res.Status = resultStatus(job)
+	e.emit(EventJobCreated, job, nil, nil)
+	for _, ev := range events {
+		e.emit(ev.Type, job, ev.Request, nil)
+	}
+	return res, nil
+}
+
+func resultStatus(j *store.Job) string {
+	if j.Status == store.JobAwaitingApproval {
+		return StatusAwaitingApproval
+	}
+	return StatusQueued
+}
+
+// release creates the job's deliveries and enqueues them in tx: the job
+// becomes scheduled (or pending when due now). A channel whose content was
+// already delivered is skipped, unless force gives the job its own keys;
+// a delivery that failed before is taken over by this job.
+func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force bool) (*store.Job, error) {
+	now := e.now().UTC()
+	results := map[string]store.ChannelResult{}
+	runAt := job.ScheduledFor
+	if runAt.IsZero() {
+		runAt = now
+	}
+	queued := 0
+	for _, spelled := range job.Channels {
+		ch, err := content.ParseChannel(spelled)
+		if err != nil {
+			return nil, err
+		}
+		p := e.publishers[ch]
+		if p == nil {
+			results[spelled] = store.ChannelResult{Status: "skipped", Error: fmt.Sprintf("%v %s", ErrNoPublisher, ch), Timestamp: now}
+			continue
+		}
+		platform, _ := ch.Platform()
+		hash := job.ContentHash
+		if force {
+			hash += "/" + job.ID
+		}
+		d := &store.Delivery{
+			IdempotencyKey: publish.IdempotencyKey(hash, ch, platform, ""),
+			JobID:          job.ID,
+			Channel:        string(ch),
+			Platform:       string(platform),
+			Status:         store.DeliveryPending,
+			CreatedAt:      now,
+			UpdatedAt:      now,
+		}
+		err = tx.CreateDelivery(ctx, d)
+		if errorsIsConflict(err) {
+			prev, gerr := tx.GetDelivery(ctx, d.IdempotencyKey)
+			if gerr != nil {
+				return nil, gerr
+			}
+			if prev.Status != store.DeliveryFailed {
+				results[spelled] = store.ChannelResult{Status: "skipped", Error: "already " + string(prev.Status) + " by job " + prev.JobID, Timestamp: now}
+				continue
+			}
+			_, err = tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+				x.JobID, x.Status, x.LastError, x.UpdatedAt = job.ID, store.DeliveryPending, "", now
+				return nil
+			})
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := e.queue.Enqueue(ctx, tx, schedule.Job{JobID: job.ID, DeliveryKey: d.IdempotencyKey, RunAt: runAt}); err != nil {
+			return nil, err
+		}
+		queued++
+	}
+	return tx.UpdateJob(ctx, job.ID, func(j *store.Job) error {
+		if len(results) > 0 {
+			if j.Results == nil {
+				j.Results = map[string]store.ChannelResult{}
+			}
+			for k, v := range results {
+				j.Results[k] = v
+			}
+		}
+		switch {
+		case queued == 0:
+			j.Status, j.CompletedAt = store.JobCompleted, now
+		case !j.ScheduledFor.IsZero():
+			j.Status = store.JobScheduled
+		default:
+			j.Status = store.JobPending
+		}
+		if j.Approval != nil {
+			j.Approval.State = string(store.ApprovalApproved)
+		}
+		return nil
+	})
+}
+
+func channelKey(j *store.Job, ch content.Channel) string {
+	for _, s := range j.Channels {
+		if c, err := content.ParseChannel(s); err == nil && c == ch {
+			return s
+		}
+	}
+	return string(ch)
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
+}

@@ -1,0 +1,183 @@
+package halcytone
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/halcytone/halcytone/approval"
+	"github.com/halcytone/halcytone/store"
+)
+
+// Job returns a job.
+func (e *Engine) Job(ctx context.Context, id string) (*store.Job, error) {
+	return e.store.GetJob(ctx, id)
+}
+
+// Jobs lists jobs, newest first.
+func (e *Engine) Jobs(ctx context.Context, f store.JobFilter) (store.JobPage, error) {
+	return e.store.ListJobs(ctx, f)
+}
+
+// Cancel stops a job that has not finished: its queued deliveries are
+// dropped from the queue and marked skipped. A finished job gives an error
+// wrapping ErrJobFinished and the job as it is.
+func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
+	var job *store.Job
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		j, err := tx.GetJob(ctx, id)
+		if err != nil {
+			return err
+		}
+		if j.Status.Terminal() {
+			job = j
+			return fmt.Errorf("%w: job %s is %s", ErrJobFinished, id, j.Status)
+		}
+		dels, err := tx.ListDeliveries(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := e.now().UTC()
+		for _, d := range dels {
+			if d.JobID == id && d.Status == store.DeliveryPending {
+				if _, err := tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+					x.Status, x.LastError, x.UpdatedAt = store.DeliverySkipped, "job cancelled", now
+					return nil
+				}); err != nil {
+					return err
+				}
+			}
+		}
+		job, err = tx.UpdateJob(ctx, id, func(j *store.Job) error {
+			j.Status, j.CompletedAt = store.JobCancelled, now
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return job, err
+	}
+	// The deliveries are skipped in the store, so a queued job that runs
+	// anyway does nothing; removing them from the queue is tidiness.
+	if _, err := e.queue.Cancel(ctx, id); err != nil {
+		e.log.WarnContext(ctx, "cancel queued deliveries", "job_id", id, "err", err)
+	}
+	e.emit(EventJobStatusChange, job, nil, nil)
+	return job, nil
+}
+
+// Retry starts a new job for the same bundle and channels as a failed or
+// partial one; its metadata names the original under "retry_of". Channels
+// that were delivered are skipped; failed ones are delivered again. Other
+// statuses give an error wrapping ErrJobFinished.
+func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
+	var job *store.Job
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		old, err := tx.GetJob(ctx, id)
+		if err != nil {
+			return err
+		}
+		if old.Status != store.JobFailed && old.Status != store.JobPartial {
+			job = old
+			return fmt.Errorf("%w: job %s is %s; only failed or partial jobs can be retried", ErrJobFinished, id, old.Status)
+		}
+		now := e.now().UTC()
+		meta := maps.Clone(old.Metadata)
+		if meta == nil {
+			meta = map[string]any{}
+		}
+		meta["retry_of"] = old.ID
+		j := &store.Job{
+			ID:            newID("job_"),
+			DocumentID:    old.DocumentID,
+			Channels:      old.Channels,
+			Status:        store.JobPending,
+			CreatedAt:     now,
+			UpdatedAt:     now,
+			Metadata:      meta,
+			CorrelationID: old.CorrelationID,
+			Approval:      old.Approval,
+			ContentHash:   old.ContentHash,
+			BundleID:      old.BundleID,
+			DryRun:        old.DryRun,
+		}
+		if err := tx.CreateJob(ctx, j); err != nil {
+			return err
+		}
+		job, err = e.release(ctx, tx, j, false)
+		return err
+	})
+	if err != nil {
+		return job, err
+	}
+	e.emit(EventJobCreated, job, nil, nil)
+	return job, nil
+}
+
+// Decide records a reviewer's decision on an approval request. When the
+// request becomes approved its job's deliveries are enqueued in the same
+// transaction; a rejected request cancels its job. Errors are those of
+// approval.Gate.Decide (self-approval, role, stale content, finished).
+func (e *Engine) Decide(ctx context.Context, requestID string, in approval.DecisionInput) (*store.ApprovalRequest, error) {
+	var (
+		req    *store.ApprovalRequest
+		job    *store.Job
+		events []approval.Event
+	)
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		a, err := tx.GetApproval(ctx, requestID)
+		if err != nil {
+			return err
+		}
+		j, err := tx.GetJob(ctx, a.JobID)
+		if err != nil {
+			return err
+		}
+		if in.ContentHash == "" {
+			in.ContentHash = j.ContentHash // the content under review now
+		}
+		req, events, err = e.gate.Decide(ctx, tx, requestID, in)
+		if err != nil {
+			return err
+		}
+		now := e.now().UTC()
+		switch req.State {
+		case store.ApprovalApproved:
+			if j.Status == store.JobAwaitingApproval {
+				job, err = e.release(ctx, tx, j, false)
+				return err
+			}
+		case store.ApprovalRejected:
+			job, err = tx.UpdateJob(ctx, j.ID, func(x *store.Job) error {
+				x.Status, x.CompletedAt = store.JobCancelled, now
+				x.Errors = append(x.Errors, "approval rejected by "+in.Reviewer)
+				x.Approval = approval.Summary(req)
+				return nil
+			})
+			return err
+		}
+		job, err = tx.UpdateJob(ctx, j.ID, func(x *store.Job) error {
+			x.Approval = approval.Summary(req)
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range events {
+		e.emit(ev.Type, job, ev.Request, nil)
+	}
+	e.emit(EventJobStatusChange, job, nil, nil)
+	return req, nil
+}
+
+// Escalate marks approval requests past their deadline as escalated and
+// emits an event for each; run it periodically.
+func (e *Engine) Escalate(ctx context.Context) error {
+	events, err := e.gate.Escalate(ctx, e.store, e.now())
+	for _, ev := range events {
+		e.emit(ev.Type, nil, ev.Request, nil)
+	}
+	return err
+}

@@ -1,0 +1,233 @@
+package halcytone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/publish"
+	"github.com/halcytone/halcytone/schedule"
+	"github.com/halcytone/halcytone/store"
+)
+
+func errorsIsConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
+// Work publishes one queued delivery; it is the queue's worker. It never
+// sends a delivery twice: a delivery already sent is done; one that was
+// attempted before without a recorded outcome (a crash, a timeout) is
+// first looked up at the platform by its idempotency key and only sent
+// when the platform has no record of it. A publish whose outcome stays
+// unknown marks the delivery "unknown" for a person to reconcile and
+// returns an OutcomeUnknown error, which the queue does not retry.
+func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
+	d, err := e.store.GetDelivery(ctx, qj.DeliveryKey)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return &content.Error{Class: content.Permanent, Op: "halcytone: work", Err: fmt.Errorf("delivery %s: %w", qj.DeliveryKey, err)}
+		}
+		return err
+	}
+	if d.JobID != qj.JobID || d.Status != store.DeliveryPending {
+		return nil // sent, failed, skipped or taken over by another job: nothing to do
+	}
+	job, err := e.store.GetJob(ctx, d.JobID)
+	if err != nil {
+		return err
+	}
+	if job.Status == store.JobCancelled {
+		return nil
+	}
+	ch := content.Channel(d.Channel)
+	p := e.publishers[ch]
+	if p == nil {
+		return e.finish(ctx, d, store.Receipt{}, &content.Error{Class: content.Permanent, Op: "halcytone: work", Err: fmt.Errorf("%w %s", ErrNoPublisher, ch)})
+	}
+	rec, err := e.store.GetBundle(ctx, job.BundleID)
+	if err != nil {
+		return err
+	}
+	if job.Status != store.JobInProgress {
+		if _, err := e.store.UpdateJob(ctx, job.ID, func(j *store.Job) error {
+			if j.Status == store.JobPending || j.Status == store.JobScheduled {
+				j.Status, j.StartedAt = store.JobInProgress, e.now().UTC()
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	del := publish.Delivery{
+		IdempotencyKey: d.IdempotencyKey,
+		JobID:          job.ID,
+		Channel:        ch,
+		Platform:       content.Platform(d.Platform),
+		Account:        d.Account,
+		Bundle:         rec.Bundle,
+		DryRun:         job.DryRun,
+	}
+
+	// Tried before with no recorded outcome: ask the platform first.
+	if d.Attempts > 0 {
+		if r, ok, err := p.Lookup(ctx, d.IdempotencyKey); err == nil && ok {
+			return e.finish(ctx, d, receipt(r), nil)
+		}
+	}
+	if d, err = e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+		x.Attempts++
+		x.UpdatedAt = e.now().UTC()
+		return nil
+	}); err != nil {
+		return err
+	}
+	r, perr := p.Publish(ctx, del)
+	if perr == nil {
+		return e.finish(ctx, d, receipt(r), nil)
+	}
+	switch content.ClassOf(perr) {
+	case content.OutcomeUnknown:
+		if r, ok, err := p.Lookup(ctx, d.IdempotencyKey); err == nil && ok {
+			return e.finish(ctx, d, receipt(r), nil)
+		}
+		_, err := e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+			x.Status, x.LastError, x.UpdatedAt = store.DeliveryUnknown, perr.Error(), e.now().UTC()
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return e.settle(ctx, d.JobID, perr)
+	case content.Retryable, content.RateLimited:
+		if attempt < e.queueMaxAttempts() {
+			_, err := e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+				x.LastError, x.UpdatedAt = perr.Error(), e.now().UTC()
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			return perr // the queue retries
+		}
+	}
+	return e.finish(ctx, d, store.Receipt{}, perr)
+}
+
+// queueMaxAttempts is how many attempts the queue makes before it gives a
+// retryable delivery up: the last one records the failure.
+func (e *Engine) queueMaxAttempts() int {
+	p := schedule.DefaultRetryPolicy()
+	if q, ok := e.queue.(interface{ Config() schedule.Config }); ok && q.Config().Retry.MaxAttempts > 0 {
+		p = q.Config().Retry
+	}
+	return p.MaxAttempts
+}
+
+func receipt(r publish.Receipt) store.Receipt {
+	return store.Receipt{ExternalID: r.ExternalID, URL: r.URL, Status: r.Status, Sent: r.Sent, At: r.At.UTC()}
+}
+
+// finish records the outcome of a delivery (perr nil: sent) and settles
+// its job. It returns perr so that the queue sees the failure.
+func (e *Engine) finish(ctx context.Context, d *store.Delivery, r store.Receipt, perr error) error {
+	now := e.now().UTC()
+	updated, err := e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+		x.UpdatedAt = now
+		if perr == nil {
+			x.Status, x.Receipt, x.LastError = store.DeliverySent, &r, ""
+		} else {
+			x.Status, x.LastError = store.DeliveryFailed, perr.Error()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if perr == nil {
+		e.emit(EventDeliverySucceeded, nil, nil, updated)
+	} else {
+		e.emit(EventDeliveryFailed, nil, nil, updated)
+	}
+	if err := e.settle(ctx, d.JobID, nil); err != nil {
+		return err
+	}
+	return perr
+}
+
+// settle recomputes a job's results and status from its deliveries: when
+// none is pending any more, the job is completed (all sent), failed (none
+// sent) or partial.
+func (e *Engine) settle(ctx context.Context, jobID string, cause error) error {
+	dels, err := e.store.ListDeliveries(ctx, jobID)
+	if err != nil {
+		return err
+	}
+	now := e.now().UTC()
+	var before store.JobStatus
+	j, err := e.store.UpdateJob(ctx, jobID, func(j *store.Job) error {
+		before = j.Status
+		if j.Status == store.JobCancelled {
+			return nil
+		}
+		if j.Results == nil {
+			j.Results = map[string]store.ChannelResult{}
+		}
+		pending, sent, failed := 0, 0, 0
+		for _, d := range dels {
+			if d.JobID != jobID {
+				continue
+			}
+			key := channelKey(j, content.Channel(d.Channel))
+			res := store.ChannelResult{Timestamp: d.UpdatedAt}
+			switch d.Status {
+			case store.DeliveryPending:
+				pending++
+				continue
+			case store.DeliverySent:
+				sent++
+				res.Status = "success"
+				if d.Receipt != nil {
+					res.ContentID, res.URL, res.Sent = d.Receipt.ExternalID, d.Receipt.URL, d.Receipt.Sent
+				}
+			case store.DeliverySkipped:
+				res.Status = "skipped"
+			default: // failed or unknown
+				failed++
+				res.Status, res.Error = "failed", d.LastError
+			}
+			j.Results[key] = res
+		}
+		if pending > 0 {
+			return nil
+		}
+		j.CompletedAt = now
+		switch {
+		case failed == 0:
+			j.Status = store.JobCompleted
+		case sent == 0:
+			j.Status = store.JobFailed
+		default:
+			j.Status = store.JobPartial
+		}
+		j.Errors = nil
+		for _, k := range j.Channels {
+			if r, ok := j.Results[k]; ok && r.Status == "failed" {
+				j.Errors = append(j.Errors, k+": "+r.Error)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case j.Status == before:
+		e.emit(EventJobUpdate, j, nil, nil)
+	case j.Status == store.JobCompleted:
+		e.emit(EventJobCompleted, j, nil, nil)
+	case j.Status == store.JobFailed || j.Status == store.JobPartial:
+		e.emit(EventJobFailed, j, nil, nil)
+	default:
+		e.emit(EventJobStatusChange, j, nil, nil)
+	}
+	return cause
+}
