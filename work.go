@@ -28,8 +28,13 @@ func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
 		}
 		return err
 	}
-	if d.JobID != qj.JobID || d.Status != store.DeliveryPending {
-		return nil // sent, failed, skipped or taken over by another job: nothing to do
+	if d.JobID != qj.JobID {
+		return nil // taken over by another job
+	}
+	if d.Status != store.DeliveryPending {
+		// Already settled (an entry run again after a crash): make sure the
+		// job reflects it, and send nothing.
+		return e.settle(ctx, d.JobID, nil)
 	}
 	job, err := e.store.GetJob(ctx, d.JobID)
 	if err != nil {
@@ -127,17 +132,30 @@ func receipt(r publish.Receipt) store.Receipt {
 }
 
 // finish records the outcome of a delivery (perr nil: sent) and settles
-// its job. It returns perr so that the queue sees the failure.
+// its job in the same transaction. It returns perr so that the queue sees
+// the failure.
 func (e *Engine) finish(ctx context.Context, d *store.Delivery, r store.Receipt, perr error) error {
 	now := e.now().UTC()
-	updated, err := e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
-		x.UpdatedAt = now
-		if perr == nil {
-			x.Status, x.Receipt, x.LastError = store.DeliverySent, &r, ""
-		} else {
-			x.Status, x.LastError = store.DeliveryFailed, perr.Error()
+	var (
+		updated *store.Delivery
+		ev      *Event
+	)
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		updated, err = tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+			x.UpdatedAt = now
+			if perr == nil {
+				x.Status, x.Receipt, x.LastError = store.DeliverySent, &r, ""
+			} else {
+				x.Status, x.LastError = store.DeliveryFailed, perr.Error()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
+		ev, err = e.settleIn(ctx, tx, d.JobID)
+		return err
 	})
 	if err != nil {
 		return err
@@ -147,23 +165,39 @@ func (e *Engine) finish(ctx context.Context, d *store.Delivery, r store.Receipt,
 	} else {
 		e.emit(EventDeliveryFailed, nil, nil, updated)
 	}
-	if err := e.settle(ctx, d.JobID, nil); err != nil {
-		return err
-	}
+	e.events.publish(*ev)
 	return perr
 }
 
-// settle recomputes a job's results and status from its deliveries: when
-// none is pending any more, the job is completed (all sent), failed (none
-// sent) or partial.
+// settle recomputes a job's results and status from its deliveries (see
+// settleIn) in its own transaction, emits the job's event and returns
+// cause.
 func (e *Engine) settle(ctx context.Context, jobID string, cause error) error {
-	dels, err := e.store.ListDeliveries(ctx, jobID)
+	var ev *Event
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		ev, err = e.settleIn(ctx, tx, jobID)
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	e.events.publish(*ev)
+	return cause
+}
+
+// settleIn recomputes a job's results and status from its deliveries in
+// q: when none is pending any more, the job is completed (none failed),
+// failed (none sent) or partial. It returns the event to emit once the
+// transaction commits.
+func (e *Engine) settleIn(ctx context.Context, q store.Queries, jobID string) (*Event, error) {
+	dels, err := q.ListDeliveries(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
 	now := e.now().UTC()
 	var before store.JobStatus
-	j, err := e.store.UpdateJob(ctx, jobID, func(j *store.Job) error {
+	j, err := q.UpdateJob(ctx, jobID, func(j *store.Job) error {
 		before = j.Status
 		if j.Status == store.JobCancelled {
 			return nil
@@ -199,7 +233,9 @@ func (e *Engine) settle(ctx context.Context, jobID string, cause error) error {
 		if pending > 0 {
 			return nil
 		}
-		j.CompletedAt = now
+		if j.CompletedAt.IsZero() {
+			j.CompletedAt = now
+		}
 		switch {
 		case failed == 0:
 			j.Status = store.JobCompleted
@@ -217,17 +253,18 @@ func (e *Engine) settle(ctx context.Context, jobID string, cause error) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	ev := &Event{Job: j, At: now}
 	switch {
 	case j.Status == before:
-		e.emit(EventJobUpdate, j, nil, nil)
+		ev.Type = EventJobUpdate
 	case j.Status == store.JobCompleted:
-		e.emit(EventJobCompleted, j, nil, nil)
+		ev.Type = EventJobCompleted
 	case j.Status == store.JobFailed || j.Status == store.JobPartial:
-		e.emit(EventJobFailed, j, nil, nil)
+		ev.Type = EventJobFailed
 	default:
-		e.emit(EventJobStatusChange, j, nil, nil)
+		ev.Type = EventJobStatusChange
 	}
-	return cause
+	return ev, nil
 }
