@@ -3,8 +3,6 @@ package halcytone
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/halcytone/halcytone/approval"
@@ -355,8 +353,4 @@ func channelKey(j *store.Job, ch content.Channel) string {
 		}
 	}
 	return string(ch)
-}
-
-func containsFold(list []string, s string) bool {
-	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }

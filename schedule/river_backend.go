@@ -120,7 +120,7 @@ func argsOf(j Job) publishArgs {
 }
 
 func (a publishArgs) job() Job {
-	return Job{JobID: a.JobID, DeliveryKey: a.DeliveryKey, RunAt: a.RunAt, Attrs: a.Attrs}
+	return Job(a)
 }
 
 // riverWorker runs a Worker for River and maps its error with Decide.
