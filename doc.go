@@ -12,6 +12,14 @@
 // The path of one document:
 //
 //	source.Source.Fetch ─► content.Document ─► content.Assembler.Assemble ─► content.Bundle ─► content.Validator
+//	   ─► approval.Gate ─► schedule.Queue ─► publish.Publisher, every step recorded in a store.Store
+//
+// Engine runs that path: Generate records the document version, the bundle
+// and a job, opens the approval the policy asks for and, once approved,
+// enqueues one delivery per channel in the same transaction as the job;
+// Work (the queue's worker) publishes each delivery exactly once, looking
+// it up at the platform first when an earlier attempt left no outcome.
+// Subscribe streams what happens, without ever blocking the engine.
 //
 // The module is organised as small packages with small interfaces, each
 // with real implementations and an in-memory one in package mock:
@@ -27,8 +35,16 @@
 //     freeform text) and sources behind one Source interface: files inside a
 //     root, SSRF-guarded URLs, Google Docs, Notion and the built-in "sample:"
 //     document, resolved by reference through a Registry.
-//   - mock: an in-memory Source and fake Google Docs and Notion HTTP servers
-//     that speak the real wire formats, for tests and demos.
+//   - store: the Store interface and its conformance suite (storetest), with
+//     store/sqlite (the zero-config default, one file) and store/postgres.
+//   - approval: the level 1-4 policy and the review workflow, pinned to the
+//     content hash, with stages, roles, deadlines and an audit trail.
+//   - schedule: the durable delivery queue on River (SQLite or PostgreSQL),
+//     recurring schedules in IANA time zones, and batch plans.
+//   - publish: the Publisher interface and the delivery idempotency key.
+//   - mock: in-memory Source, Store, Queue and recording Publisher, and fake
+//     Google Docs and Notion HTTP servers that speak the real wire formats,
+//     for tests and demos.
 //
 // The reference command, cmd/halcytone, wires these together; it holds no
 // business logic of its own.
