@@ -1,0 +1,122 @@
+package halcytone_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/approval"
+	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/mock"
+	"github.com/halcytone/halcytone/publish"
+	"github.com/halcytone/halcytone/schedule"
+	"github.com/halcytone/halcytone/source"
+	"github.com/halcytone/halcytone/store"
+	"github.com/halcytone/halcytone/store/postgres"
+	"github.com/halcytone/halcytone/store/sqlite"
+)
+
+func postgresURL() string {
+	if u := os.Getenv("HALCYTONE_TEST_POSTGRES_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// TestEngineOnDatabases runs one approval-and-delivery flow on the real
+// stores and River queues: SQLite in a temp file and PostgreSQL in a schema
+// of its own.
+func TestEngineOnDatabases(t *testing.T) {
+	type backend struct {
+		store store.Store
+		queue func(schedule.Config) (*schedule.RiverQueue, error)
+	}
+	ctx := context.Background()
+	backends := map[string]func(t *testing.T) backend{
+		"sqlite": func(t *testing.T) backend {
+			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = st.Close() })
+			return backend{st, func(c schedule.Config) (*schedule.RiverQueue, error) { return schedule.NewSQLite(ctx, st.DB(), c) }}
+		},
+		"postgres": func(t *testing.T) backend {
+			var b [6]byte
+			_, _ = rand.Read(b[:])
+			schema := "engine_" + hex.EncodeToString(b[:])
+			st, err := postgres.Open(ctx, postgresURL(), postgres.WithSchema(schema))
+			require.NoError(t, err, "PostgreSQL must be running at %s (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)", postgresURL())
+			t.Cleanup(func() {
+				_ = st.Close()
+				if conn, err := pgx.Connect(ctx, postgresURL()); err == nil {
+					_, _ = conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+					_ = conn.Close(ctx)
+				}
+			})
+			return backend{st, func(c schedule.Config) (*schedule.RiverQueue, error) {
+				c.Schema = schema
+				return schedule.NewPostgres(ctx, st.Pool(), c)
+			}}
+		},
+	}
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			b := open(t)
+			email := mock.NewRecordingPublisher("email", content.ChannelEmail)
+			var eng *halcytone.Engine
+			q, err := b.queue(schedule.Config{
+				Workers: 8,
+				Worker: schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error {
+					return eng.Work(ctx, j, attempt)
+				}),
+				FetchPollInterval: 50 * time.Millisecond,
+			})
+			require.NoError(t, err)
+			eng, err = halcytone.New(halcytone.Config{
+				Store: b.store, Sources: source.NewRegistry(), Queue: q,
+				Publishers: []publish.Publisher{email},
+				Gate:       &approval.Gate{Policy: approval.DefaultPolicy(), Directory: approval.StaticDirectory{"erin": {"editor"}, "mark": {"marketing"}}},
+			})
+			require.NoError(t, err)
+			qctx, cancel := context.WithCancel(ctx)
+			require.NoError(t, q.Start(qctx))
+			t.Cleanup(func() {
+				stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+				defer stop()
+				_ = q.Stop(stopCtx)
+				cancel()
+			})
+
+			blog := &content.Blog{Base: content.Base{Title: "The science of the long exhale", Body: "Making the exhale longer than the inhale is one of the simplest ways to slow down."}}
+			res, err := eng.Generate(ctx, halcytone.Request{Content: blog, Channels: []string{"newsletter"}, Author: "ada"})
+			require.NoError(t, err)
+			require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+
+			for _, reviewer := range []string{"erin", "mark"} {
+				_, err = eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: reviewer, Decision: approval.Approve})
+				require.NoError(t, err)
+			}
+			require.Eventually(t, func() bool {
+				j, err := eng.Job(ctx, res.Job.ID)
+				return err == nil && j.Status == store.JobCompleted
+			}, time.Minute, 50*time.Millisecond)
+			j, err := eng.Job(ctx, res.Job.ID)
+			require.NoError(t, err)
+			assert.Equal(t, "success", j.Results["newsletter"].Status, "results keyed as the request spelled the channel")
+			mock.RequirePublished(t, email, mock.ForJob(j.ID))
+
+			a, err := b.store.GetApproval(ctx, res.Approval.ID)
+			require.NoError(t, err)
+			assert.Equal(t, store.ApprovalApproved, a.State)
+			assert.GreaterOrEqual(t, len(a.Audit), 3, "opened and two approvals")
+		})
+	}
+}
