@@ -350,3 +350,38 @@ func TestDocumentReferenceAndSlowSubscriber(t *testing.T) {
 	}
 	assert.Positive(t, n, "the slow subscriber got events until its buffer filled, then its channel was closed")
 }
+
+func TestRefreshResetsApprovalWhenContentChanges(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	doc := func(body string) string {
+		return "# News\n\n## [Tips] Tips\n\n### The science of the long exhale\n<!-- type: blog -->\n\n" + body + "\n"
+	}
+	h.src.AddText("mem:blog", doc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
+	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
+	require.NoError(t, err)
+	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	oldHash := res.Job.ContentHash
+	_, err = h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
+	require.NoError(t, err)
+
+	same, err := h.eng.Refresh(ctx, res.Job.ID, "sync")
+	require.NoError(t, err)
+	assert.Equal(t, oldHash, same.ContentHash, "unchanged content keeps its approvals")
+
+	h.src.AddText("mem:blog", doc("Breathe in for four counts and out for eight, for twelve rounds."), content.FormatMarkdown)
+	j, err := h.eng.Refresh(ctx, res.Job.ID, "sync")
+	require.NoError(t, err)
+	assert.NotEqual(t, oldHash, j.ContentHash)
+	a, err := h.store.GetApproval(ctx, res.Approval.ID)
+	require.NoError(t, err)
+	assert.Equal(t, j.ContentHash, a.ContentHash, "the approval follows the new content")
+	for _, st := range a.Stages {
+		assert.Empty(t, st.Approvals, "approvals of the old content are cleared")
+	}
+	_, err = h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "erin", Decision: approval.Approve, ContentHash: oldHash})
+	assert.ErrorIs(t, err, approval.ErrStaleContent, "a decision on the old content is refused")
+	v, err := h.store.LatestDocument(ctx, "mem:blog")
+	require.NoError(t, err)
+	assert.Equal(t, 2, v.Version)
+}

@@ -181,3 +181,64 @@ func (e *Engine) Escalate(ctx context.Context) error {
 	}
 	return err
 }
+
+// Refresh fetches a job's document again. When its content changed while
+// the job awaits approval, the job takes the new bundle and its approval
+// is reset to the new content hash: approvals given to the old content no
+// longer count, and a decision naming the old hash is refused. A job that
+// is not awaiting approval, or whose content did not change, is returned
+// as it is. Refresh needs a job created from a document reference.
+func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, error) {
+	j, err := e.store.GetJob(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	if j.Status != store.JobAwaitingApproval || j.Approval == nil {
+		return j, nil
+	}
+	rec, err := e.store.GetBundle(ctx, j.BundleID)
+	if err != nil {
+		return nil, err
+	}
+	req := Request{DocumentID: j.DocumentID, Channels: j.Channels, Template: rec.Bundle.Template, Tone: rec.Bundle.Tone}
+	r, err := e.resolve(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	if r.doc.Hash == j.ContentHash {
+		return j, nil
+	}
+	b, _, err := e.assemble(ctx, &req, r)
+	if err != nil {
+		return nil, err
+	}
+	var events []approval.Event
+	err = e.store.InTx(ctx, func(tx store.Tx) error {
+		now := e.now().UTC()
+		if _, _, err := tx.SaveDocument(ctx, r.ref, r.doc, false); err != nil {
+			return err
+		}
+		bundleID := newID("bdl_")
+		if err := tx.SaveBundle(ctx, &store.BundleRecord{ID: bundleID, JobID: j.ID, Hash: b.Hash, Bundle: b, CreatedAt: now}); err != nil {
+			return err
+		}
+		a, evs, err := e.gate.Reset(ctx, tx, j.Approval.RequestID, b.Hash, actor)
+		if err != nil {
+			return err
+		}
+		events = evs
+		j, err = tx.UpdateJob(ctx, j.ID, func(x *store.Job) error {
+			x.ContentHash, x.BundleID, x.Approval = b.Hash, bundleID, approval.Summary(a)
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range events {
+		e.emit(ev.Type, j, ev.Request, nil)
+	}
+	e.emit(EventJobUpdate, j, nil, nil)
+	return j, nil
+}
