@@ -385,3 +385,42 @@ func TestRefreshResetsApprovalWhenContentChanges(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, v.Version)
 }
+
+func TestRecurringSchedules(t *testing.T) {
+	now := time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC) // a Tuesday, 09:00 in New York
+	clock := now
+	h := newHarnessConfig(t, func(c *halcytone.Config) { c.Now = func() time.Time { return clock } })
+	h.src.AddText("mem:weekly", "# Tips\n\n## [Tips] Tips\n\n### The long exhale\n\nBreathe in for four counts and out for six, for ten rounds.\n", content.FormatMarkdown)
+	ctx := context.Background()
+
+	_, err := h.eng.CreateSchedule(ctx, store.Schedule{Name: "bad", Cron: "0 10 * * TUE", Timezone: "Mars/Olympus", DocumentID: "mem:weekly"})
+	var ce *content.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "timezone", ce.Field)
+	_, err = h.eng.CreateSchedule(ctx, store.Schedule{Name: "bad", Cron: "every tuesday", Timezone: "UTC", DocumentID: "mem:weekly"})
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "cron", ce.Field)
+
+	s, err := h.eng.CreateSchedule(ctx, store.Schedule{Name: "tips", Cron: "0 10 * * TUE", Timezone: "America/New_York", DocumentID: "mem:weekly", Channels: []string{"email"}})
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC), s.NextRun, "10:00 New York (EST) today")
+
+	jobs, err := h.eng.RunSchedules(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, jobs, "not due yet")
+
+	clock = now.Add(90 * time.Minute)
+	jobs, err = h.eng.RunSchedules(ctx)
+	require.NoError(t, err)
+	require.Len(t, jobs, 1)
+	assert.Equal(t, s.ID, jobs[0].Metadata["schedule_id"])
+	assert.Equal(t, store.JobPending, jobs[0].Status)
+	again, err := h.eng.RunSchedules(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, again, "a run starts once")
+	got, err := h.store.GetSchedule(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC), got.NextRun, "next Tuesday")
+	h.wait(t)
+	mock.RequirePublished(t, h.email, mock.ForJob(jobs[0].ID))
+}
