@@ -1,0 +1,283 @@
+package email_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/publish/email"
+)
+
+// received is one message the test SMTP server accepted.
+type received struct {
+	From string
+	To   []string
+	Msg  *mail.Message
+	Body string
+}
+
+// smtpServer is an in-process SMTP server on loopback that records what it
+// receives and answers RCPT TO or DATA with a scripted error on cue.
+type smtpServer struct {
+	mu       sync.Mutex
+	msgs     []received
+	rcptErr  error
+	dataErr  error
+	sessions int
+	host     string
+	port     int
+}
+
+func startSMTP(t *testing.T) *smtpServer {
+	t.Helper()
+	s := &smtpServer{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.sessions++
+		s.mu.Unlock()
+		return &smtpSession{srv: s}, nil
+	}))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	addr := l.Addr().(*net.TCPAddr)
+	s.host, s.port = addr.IP.String(), addr.Port
+	return s
+}
+
+func (s *smtpServer) received() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.msgs...)
+}
+
+func (s *smtpServer) fail(rcpt, data error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rcptErr, s.dataErr = rcpt, data
+}
+
+type smtpSession struct {
+	srv  *smtpServer
+	from string
+	to   []string
+}
+
+func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *smtpSession) Logout() error { return nil }
+func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.srv.mu.Lock()
+	err := ss.srv.rcptErr
+	ss.srv.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *smtpSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.srv.mu.Lock()
+	defer ss.srv.mu.Unlock()
+	if ss.srv.dataErr != nil {
+		return ss.srv.dataErr
+	}
+	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(m.Body)
+	ss.srv.msgs = append(ss.srv.msgs, received{From: ss.from, To: ss.to, Msg: m, Body: string(body)})
+	return nil
+}
+
+func newSMTP(t *testing.T, s *smtpServer, mod func(*email.SMTPConfig)) *email.SMTP {
+	t.Helper()
+	cfg := email.SMTPConfig{
+		Host: s.host, Port: s.port, TLS: email.TLSNone, From: "news@halcytone.example", FromName: "Halcytone",
+		Recipients: []email.Recipient{
+			{ID: "1", Name: "Ada <Admin>", Email: "ada@example.com", Test: true},
+			{ID: "2", Name: "Bob", Email: "bob@example.com"},
+			{ID: "3", Name: "Cy", Email: "cy@example.com"},
+		},
+		UnsubscribeURL:    "https://halcytone.example/unsubscribe?e={{email}}",
+		UnsubscribeMailto: "unsubscribe@halcytone.example",
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	p, err := email.NewSMTP(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func TestSMTPSendsMultipartWithHeaders(t *testing.T) {
+	srv := startSMTP(t)
+	p := newSMTP(t, srv, func(c *email.SMTPConfig) { c.PoolSize = 1 })
+	d := newsletterDelivery("Weekly <news>")
+
+	r, err := p.Publish(t.Context(), d)
+	require.NoError(t, err)
+	assert.Equal(t, 3, r.Sent)
+	assert.Equal(t, "sent", r.Status)
+
+	msgs := srv.received()
+	require.Len(t, msgs, 3)
+	m := msgs[0]
+	assert.Equal(t, "news@halcytone.example", m.From)
+	assert.Equal(t, []string{"ada@example.com"}, m.To)
+	h := m.Msg.Header
+	assert.Equal(t, "<"+p.MessageID(d.IdempotencyKey, "ada@example.com")+">", h.Get("Message-ID"))
+	assert.Contains(t, h.Get("Message-ID"), d.IdempotencyKey)
+	assert.Equal(t, "<mailto:unsubscribe@halcytone.example?subject=unsubscribe>, <https://halcytone.example/unsubscribe?e=ada%40example.com>", h.Get("List-Unsubscribe"))
+	assert.Equal(t, "List-Unsubscribe=One-Click", h.Get("List-Unsubscribe-Post"))
+	assert.Contains(t, h.Get("Content-Type"), "multipart/alternative")
+	assert.Contains(t, m.Body, "Content-Type: text/plain")
+	assert.Contains(t, m.Body, "Content-Type: text/html")
+	assert.Contains(t, m.Body, "Hello Ada <Admin>", "text part, unescaped")
+	assert.Contains(t, m.Body, "Hello Ada &lt;Admin&gt;", "HTML part, escaped")
+	assert.Equal(t, []string{"bob@example.com"}, msgs[1].To)
+
+	// The pool of one reused its connection for all three messages.
+	srv.mu.Lock()
+	assert.Equal(t, 1, srv.sessions)
+	srv.mu.Unlock()
+
+	// The same delivery again sends nothing; Lookup answers locally.
+	again, err := p.Publish(t.Context(), d)
+	require.NoError(t, err)
+	assert.Equal(t, r, again)
+	assert.Len(t, srv.received(), 3)
+	got, ok, err := p.Lookup(t.Context(), d.IdempotencyKey)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, r.ExternalID, got.ExternalID)
+	_, ok, err = p.Lookup(t.Context(), "hc_never")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+func TestSMTPTestMode(t *testing.T) {
+	srv := startSMTP(t)
+	p := newSMTP(t, srv, func(c *email.SMTPConfig) { c.TestMode = true })
+	r, err := p.Publish(t.Context(), newsletterDelivery("Test"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Sent)
+	msgs := srv.received()
+	require.Len(t, msgs, 1)
+	assert.Equal(t, []string{"ada@example.com"}, msgs[0].To)
+}
+
+func TestSMTPErrorClasses(t *testing.T) {
+	tests := []struct {
+		name       string
+		rcpt, data error
+		want       content.ErrorClass
+		field      string
+	}{
+		{"4xx rcpt", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, nil, content.Retryable, ""},
+		{"4xx data", nil, &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "full"}, content.Retryable, ""},
+		{"5xx rcpt", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, nil, content.InvalidContent, "recipients"},
+		{"5xx data", nil, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "content refused"}, content.InvalidContent, "newsletter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startSMTP(t)
+			p := newSMTP(t, srv, nil)
+			srv.fail(tt.rcpt, tt.data)
+			d := newsletterDelivery("Failing")
+			_, err := p.Publish(t.Context(), d)
+			var ce *content.Error
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.want, ce.Class, "%v", err)
+			assert.Equal(t, tt.field, ce.Field)
+
+			// Once the server recovers, the send completes on the same
+			// publisher, each recipient reached once.
+			srv.fail(nil, nil)
+			r, err := p.Publish(t.Context(), d)
+			require.NoError(t, err)
+			assert.Equal(t, 3, r.Sent)
+			assert.Len(t, srv.received(), 3)
+		})
+	}
+}
+
+func TestSMTPMandatoryTLSRefusesPlainServer(t *testing.T) {
+	srv := startSMTP(t) // offers no STARTTLS
+	p := newSMTP(t, srv, func(c *email.SMTPConfig) { c.TLS = email.TLSMandatory })
+	_, err := p.Publish(t.Context(), newsletterDelivery("TLS"))
+	assert.Equal(t, content.Permanent, content.ClassOf(err), "%v", err)
+	assert.Empty(t, srv.received())
+
+	opp := newSMTP(t, srv, func(c *email.SMTPConfig) { c.TLS = email.TLSOpportunistic })
+	r, err := opp.Publish(t.Context(), newsletterDelivery("TLS"))
+	require.NoError(t, err)
+	assert.Equal(t, 3, r.Sent)
+}
+
+func TestSMTPConnectionRefusedIsRetryable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	p, err := email.NewSMTP(email.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: email.TLSNone, From: "a@b.example",
+		Recipients: []email.Recipient{{Email: "x@example.com"}}})
+	require.NoError(t, err)
+	_, err = p.Publish(t.Context(), newsletterDelivery("Refused"))
+	assert.Equal(t, content.Retryable, content.ClassOf(err), "%v", err)
+}
+
+func TestSMTPCancelledContext(t *testing.T) {
+	srv := startSMTP(t)
+	p := newSMTP(t, srv, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := p.Publish(ctx, newsletterDelivery("Cancelled"))
+	assert.True(t, errors.Is(err, context.Canceled))
+	assert.Empty(t, srv.received())
+}
+
+func TestSMTPPreview(t *testing.T) {
+	srv := startSMTP(t)
+	p := newSMTP(t, srv, nil)
+	pv, err := p.Preview(t.Context(), newsletterDelivery("Preview"))
+	require.NoError(t, err)
+	assert.Contains(t, string(pv.Payload), "List-Unsubscribe:")
+	assert.Contains(t, string(pv.Payload), "Subject: Preview")
+	assert.Empty(t, srv.received())
+}
+
+func TestNewSMTPRejectsBadConfig(t *testing.T) {
+	for _, cfg := range []email.SMTPConfig{
+		{From: "a@b.example"},
+		{Host: "h", From: "not an address"},
+		{Host: "h", From: "a@b.example", TLS: "sometimes"},
+	} {
+		_, err := email.NewSMTP(cfg)
+		assert.Error(t, err)
+	}
+}
