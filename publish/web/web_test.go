@@ -92,7 +92,7 @@ type env struct {
 	inv      *recordingInvalidator
 }
 
-func newEnv(t *testing.T, edit func(*web.Config)) env {
+func newEnv(t testing.TB, edit func(*web.Config)) env {
 	t.Helper()
 	e := env{platform: mock.StartPlatform(t, platformToken), cdn: mock.StartCDN(t, cdnToken), inv: &recordingInvalidator{}}
 	cfg := web.Config{Endpoint: e.platform.URL(), Token: platformToken,
