@@ -2,13 +2,30 @@
 // interfaces and fake HTTP servers that speak the real wire formats, for
 // tests and demos.
 //
-// Source is an in-memory source.Source that records its calls and fails
-// on cue. GoogleDocs, Notion and OAuth are fakes of the Google Docs API,
-// the Notion API and a Google-style OAuth2 token endpoint: each is an
-// http.Handler with a request log and scripted failures (429 with
-// Retry-After, 5xx, 401), so the real clients can be tested against them
-// on loopback, and `halcytone mock` can serve them on local ports. Store
-// (NewStore) is an in-memory store.Store that passes store/storetest, with
-// transactions rolled back by an undo log. Every type is safe for
-// concurrent use.
+// In memory:
+//   - Source, an in-memory source.Source that records its calls and fails
+//     on cue;
+//   - Store (NewStore), a store.Store that passes store/storetest, with
+//     transactions rolled back by an undo log;
+//   - Queue (NewQueue), a schedule.Queue that follows the River queue's
+//     retry and uniqueness rules without a database;
+//   - RecordingPublisher, a publish.Publisher that records deliveries and
+//     honours idempotency keys, with the assertions RequirePublished and
+//     RequireNotPublished for tests.
+//
+// Fake services, each an http.Handler with Start, URL and Close, a
+// StartXxx(tb) helper, a request log and failures on cue (a failure rate,
+// latency, 429 with Retry-After, 401 expired token, accepted-then-timed-
+// out requests, malformed answers, and the markers "error", "timeout" and
+// "slow" in titles or subjects for demos):
+//   - GoogleDocs, Notion and OAuth: the Google Docs API, the Notion API and
+//     a Google-style OAuth2 token endpoint;
+//   - CRM, Platform and CDN: the newsletter CRM, the website platform API
+//     and a Cloudflare-style purge API;
+//   - X, LinkedIn and Graph: X API v2, LinkedIn UGC posts, and the
+//     Facebook and Instagram Graph API.
+//
+// The publishing fakes honour idempotency keys and count duplicate
+// attempts, so tests can assert that nothing was sent twice. Every type is
+// safe for concurrent use.
 package mock

@@ -191,6 +191,7 @@ func (c *CRM) Preview(_ context.Context, d publish.Delivery) (publish.Preview, e
 	}
 	return publish.Preview{Channel: content.ChannelEmail, Payload: body, Estimates: map[string]float64{
 		"html_bytes": float64(len(nl.HTML)), "batch_size": float64(c.cfg.BatchSize),
+		"estimated_deliverability_score": DeliverabilityEstimate(nl),
 	}}, nil
 }
 

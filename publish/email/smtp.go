@@ -204,6 +204,7 @@ func (s *SMTP) Preview(_ context.Context, d publish.Delivery) (publish.Preview, 
 	}
 	return publish.Preview{Channel: content.ChannelEmail, Payload: []byte(b.String()), Estimates: map[string]float64{
 		"recipients": float64(len(s.recipients())), "html_bytes": float64(len(nl.HTML)),
+		"estimated_deliverability_score": DeliverabilityEstimate(nl),
 	}}, nil
 }
 
