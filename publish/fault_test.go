@@ -190,7 +190,7 @@ func TestRateIsRespectedAndReached(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for 2 s")
 	}
-	const perSecond = 200
+	const perSecond = 50 // low enough to be reached on a loaded, race-instrumented CI machine
 	fake := publishtest.StartReferenceFake(t)
 	ref := &publishtest.ReferencePublisher{BaseURL: fake.URL(), Client: &http.Client{}}
 	rl := publish.WithRateLimit(ref, publish.Limits{Caps: map[string]publish.Limit{
