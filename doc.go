@@ -41,7 +41,11 @@
 //     content hash, with stages, roles, deadlines and an audit trail.
 //   - schedule: the durable delivery queue on River (SQLite or PostgreSQL),
 //     recurring schedules in IANA time zones, and batch plans.
-//   - publish: the Publisher interface and the delivery idempotency key.
+//   - publish: the Publisher interface, the delivery idempotency key, the
+//     middleware (DryRun, WithRateLimit, WithCircuitBreaker, WithRetry,
+//     WithTelemetry) and the publishtest conformance suite; publishers in
+//     publish/email (CRM, SMTP), publish/web (platform API and CDN purge)
+//     and publish/social (X, LinkedIn, Facebook, Instagram).
 //   - mock: in-memory Source, Store, Queue and recording Publisher, and fake
 //     Google Docs and Notion HTTP servers that speak the real wire formats,
 //     for tests and demos.
