@@ -67,6 +67,8 @@ func (j *journal) publish(ctx context.Context, op, key, text string, send sendFu
 	if err != nil {
 		if content.ClassOf(err) != content.OutcomeUnknown {
 			rec.Unsure = false
+			// Best effort: if this write fails the record stays Unsure, and the
+			// next attempt looks the post up before sending: safe, only slower.
 			_ = j.keys.Put(context.WithoutCancel(ctx), key, rec)
 		}
 		return publish.Receipt{}, err

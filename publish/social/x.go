@@ -225,6 +225,8 @@ func (x *X) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt, e
 		if err != nil {
 			if content.ClassOf(err) != content.OutcomeUnknown {
 				rec.Unsure = false
+				// Best effort: if this write fails the record stays Unsure, and the
+				// next attempt looks the post up before sending: safe, only slower.
 				_ = x.keys.Put(context.WithoutCancel(ctx), key, rec)
 			}
 			return publish.Receipt{}, err
