@@ -5,21 +5,17 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite"
 
 	"github.com/halcytone/halcytone/schedule"
 	"github.com/halcytone/halcytone/store"
+	"github.com/halcytone/halcytone/store/sqlite"
 )
-
-// sqliteDSN is the DSN measured to work with River (DEPENDENCIES.md).
-const sqliteDSN = "file:%s?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // driverTx is a store.Tx that only carries a driver transaction: the
 // queue needs nothing else from the store.
@@ -43,13 +39,14 @@ func backends() []backendKind {
 	return []backendKind{{"sqlite", openSQLiteQueue}, {"postgres", openPostgresQueue}}
 }
 
+// openSQLite returns the writer pool of a new SQLite store: the pool the
+// server gives River, with its prepared-statement cache.
 func openSQLite(tb testing.TB) *sql.DB {
 	tb.Helper()
-	db, err := sql.Open("sqlite", fmt.Sprintf(sqliteDSN, filepath.Join(tb.TempDir(), "queue.db")))
+	st, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "queue.db"), sqlite.WithReadConns(0))
 	require.NoError(tb, err)
-	db.SetMaxOpenConns(1)
-	tb.Cleanup(func() { _ = db.Close() })
-	return db
+	tb.Cleanup(func() { _ = st.Close() })
+	return st.DB()
 }
 
 func openSQLiteQueue(tb testing.TB, cfg schedule.Config) (*schedule.RiverQueue, txRunner) {

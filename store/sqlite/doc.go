@@ -19,6 +19,9 @@
 //   - Times are stored as INTEGER unix microseconds in UTC; nested values
 //     (results, metadata, stages, ...) as JSON text, nil and empty kept
 //     apart (nil in, nil out; empty in, empty out).
+//   - Every connection keeps up to 256 statements prepared, keyed by their
+//     SQL text, for whoever uses the pools (River included): the SQLite
+//     parser no longer runs on every call.
 //   - ListJobs reads its Total from counters kept by triggers in the same
 //     transaction as the job rows (a COUNT only when a time window is set),
 //     and lists through indexes in (created_at DESC, id DESC) order.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/halcytone/halcytone/store"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"
 )
 
 var (
@@ -25,8 +25,6 @@ type Store struct {
 	path   string
 	writer *sql.DB // one connection: every write and every transaction
 	reader *sql.DB // read-only pool; == writer when disabled
-	wstmts *stmtCache
-	rstmts *stmtCache
 	now    func() time.Time
 }
 
@@ -64,7 +62,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	writer, err := sql.Open("sqlite", writerDSN(path))
+	writer, err := openDB(writerDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
@@ -82,7 +80,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("%w (database %q)", err, path)
 	}
 	if o.readConns > 0 {
-		reader, err := sql.Open("sqlite", readerDSN(path))
+		reader, err := openDB(readerDSN(path))
 		if err != nil {
 			_ = writer.Close()
 			return nil, fmt.Errorf("sqlite: open %q for reading: %w", path, err)
@@ -96,11 +94,17 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		}
 		s.reader = reader
 	}
-	s.wstmts, s.rstmts = newStmtCache(s.writer), newStmtCache(s.reader)
-	if s.reader == s.writer {
-		s.rstmts = s.wstmts
-	}
 	return s, nil
+}
+
+// openDB opens a pool on dsn whose connections keep their prepared
+// statements (see cachingConnector).
+func openDB(dsn string) (*sql.DB, error) {
+	base, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cachingConnector{base}), nil
 }
 
 // OpenURL is Open for a database URL such as "sqlite://halcytone.db" or
@@ -145,9 +149,8 @@ func (s *Store) DB() *sql.DB { return s.writer }
 // advises) and closes both pools.
 func (s *Store) Close() error {
 	_, _ = s.writer.Exec("PRAGMA analysis_limit = 400; PRAGMA optimize")
-	errs := []error{s.wstmts.close()}
+	var errs []error
 	if s.reader != s.writer {
-		errs = append(errs, s.rstmts.close())
 		errs = append(errs, s.reader.Close())
 	}
 	errs = append(errs, s.writer.Close())
@@ -166,7 +169,6 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(*queries) error) (err error) {
-	defer s.wstmts.preparePending(ctx)
 	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(err, "begin transaction")
@@ -177,7 +179,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*queries) error) (err error) {
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&queries{stmts: s.wstmts, sqlTx: sqlTx, now: s.now}); err != nil {
+	if err := fn(&queries{db: s.writer, sqlTx: sqlTx, now: s.now}); err != nil {
 		return err
 	}
 	done = true
@@ -199,7 +201,7 @@ func write[T any](ctx context.Context, s *Store, fn func(*queries) (T, error)) (
 }
 
 // read returns the queries of the read pool.
-func (s *Store) read() *queries { return &queries{stmts: s.rstmts, now: s.now} }
+func (s *Store) read() *queries { return &queries{db: s.reader, now: s.now} }
 
 // tx is the store.Tx of InTx.
 type tx struct{ *queries }
@@ -207,11 +209,11 @@ type tx struct{ *queries }
 // Driver returns the *sql.Tx of the transaction.
 func (t *tx) Driver() any { return t.sqlTx }
 
-// queries implements store.Queries with the prepared statements of one
-// pool, inside sqlTx when it is set. Writes that need several statements
+// queries implements store.Queries on one pool, inside sqlTx when it is
+// set. Writes that need several statements
 // must run in a transaction: Store wraps them in one.
 type queries struct {
-	stmts *stmtCache
+	db    *sql.DB // the pool, outside a transaction
 	sqlTx *sql.Tx // nil outside a transaction
 	now   func() time.Time
 }
@@ -220,13 +222,12 @@ type queries struct {
 // several statements of fn (a page and its total) see one snapshot.
 func readTx[T any](ctx context.Context, s *Store, fn func(*queries) (T, error)) (T, error) {
 	var zero T
-	defer s.rstmts.preparePending(ctx)
 	sqlTx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return zero, classify(err, "begin read transaction")
 	}
 	defer func() { _ = sqlTx.Rollback() }()
-	out, err := fn(&queries{stmts: s.rstmts, sqlTx: sqlTx, now: s.now})
+	out, err := fn(&queries{db: s.reader, sqlTx: sqlTx, now: s.now})
 	if err != nil {
 		return zero, err
 	}
