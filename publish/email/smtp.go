@@ -4,17 +4,21 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
 
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/publish"
@@ -83,21 +87,24 @@ type SMTPConfig struct {
 // one message per recipient with a text and an HTML part, a
 // List-Unsubscribe header, and a Message-ID derived from the delivery's
 // idempotency key and the recipient, so that the same delivery always
-// produces the same Message-IDs. Connections are pooled and reused. It is
-// safe for concurrent use; Close releases the connections.
+// produces the same Message-IDs. Connections are pooled and reused; one
+// the server closed while it sat in the pool is redialled once, when the
+// failure came before any of the message was accepted (see Publish). It
+// is safe for concurrent use; Close releases the connections.
 type SMTP struct {
 	cfg    SMTPConfig
+	addr   string // host:port, for error messages
 	domain string
 	cp     Checkpoint
+	client *gomail.Client // the settings every connection is dialled with
 	pool   chan *smtpConn
 	now    func() time.Time
 	closed sync.Once
 }
 
-// smtpConn is a pooled client; live says whether it holds a connection.
+// smtpConn is a slot of the pool; c is nil when it holds no connection.
 type smtpConn struct {
-	c    *gomail.Client
-	live bool
+	c *gosmtp.Client
 }
 
 var _ publish.Publisher = (*SMTP)(nil)
@@ -136,23 +143,31 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	default:
 		return nil, fmt.Errorf("email: unknown smtp tls policy %q (want mandatory, opportunistic or none)", cfg.TLS)
 	}
-	opts := []gomail.Option{gomail.WithPort(cfg.Port), gomail.WithTLSPolicy(policy), gomail.WithTimeout(cfg.Timeout)}
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	opts := []gomail.Option{gomail.WithPort(cfg.Port), gomail.WithTLSPolicy(policy), gomail.WithTimeout(cfg.Timeout),
+		gomail.WithDialContextFunc(dialTracked)}
 	if cfg.TLSConfig != nil {
-		opts = append(opts, gomail.WithTLSConfig(cfg.TLSConfig))
+		// go-mail hands the configuration to crypto/tls as it is, and a
+		// client configuration without ServerName cannot verify anything.
+		tc := cfg.TLSConfig.Clone()
+		if tc.ServerName == "" {
+			tc.ServerName = cfg.Host
+		}
+		opts = append(opts, gomail.WithTLSConfig(tc))
 	}
 	if cfg.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
 	}
-	s := &SMTP{cfg: cfg, domain: domain, cp: cfg.Checkpoint, pool: make(chan *smtpConn, cfg.PoolSize), now: time.Now}
+	client, err := gomail.NewClient(cfg.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("email: smtp client for %s: %w", addr, err)
+	}
+	s := &SMTP{cfg: cfg, addr: addr, domain: domain, cp: cfg.Checkpoint, client: client, pool: make(chan *smtpConn, cfg.PoolSize), now: time.Now}
 	if s.cp == nil {
 		s.cp = &MemoryCheckpoint{}
 	}
 	for range cfg.PoolSize {
-		c, err := gomail.NewClient(cfg.Host, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("email: smtp client: %w", err)
-		}
-		s.pool <- &smtpConn{c: c}
+		s.pool <- &smtpConn{}
 	}
 	return s, nil
 }
@@ -175,9 +190,16 @@ func (s *SMTP) Close() error {
 	s.closed.Do(func() {
 		for range cap(s.pool) {
 			c := <-s.pool
-			if c.live {
-				errs = append(errs, c.c.Close())
+			if c.c == nil {
+				continue
 			}
+			if err := s.client.CloseWithSMTPClient(c.c); err != nil {
+				// QUIT failed (the server may have gone): release the
+				// connection all the same.
+				_ = c.c.Close()
+				errs = append(errs, fmt.Errorf("email-smtp: close connection to %s: %w", s.addr, err))
+			}
+			c.c = nil
 		}
 	})
 	return errors.Join(errs...)
@@ -290,6 +312,21 @@ type smtpProgress struct {
 // checkpointing after each message. A delivery already completed returns
 // its receipt and sends nothing; an interrupted one resumes after the last
 // recipient reached.
+//
+// A message counts as reached once the server accepted it (answered the
+// final dot of DATA), even if the connection fails afterwards. A pooled
+// connection found broken before any of a message was accepted (the
+// server closed it while idle, or it broke at MAIL FROM, RCPT TO or the
+// DATA command without a reply) is redialled once and the message sent
+// over the new connection. A connection that breaks after the message's
+// content went out and before the server's answer gives OutcomeUnknown:
+// the server may deliver it, so it is never resent blindly.
+//
+// Failures are *content.Error values: credentials refused (535, 534)
+// AuthExpired; a failed TLS handshake (an untrusted certificate, say),
+// STARTTLS missing under TLSMandatory or AUTH not offered Permanent; a
+// 5xx to RCPT TO or DATA InvalidContent, any other 5xx Permanent; 4xx
+// replies and network failures before the content went out Retryable.
 func (s *SMTP) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt, error) {
 	const op = "email-smtp: publish"
 	nl, err := checkDelivery(op, d)
@@ -370,9 +407,15 @@ func (s *SMTP) save(ctx context.Context, key string, p smtpProgress) error {
 	return nil
 }
 
-// send sends m over a pooled connection, dialling when the connection is
-// not live, and redialling once when a reused connection turns out dead
-// (nothing was sent then).
+// send sends m over a pooled connection, dialling when the slot holds
+// none. A message the server accepted (its reply to the final dot of
+// DATA) is sent, whatever happens to the connection afterwards. A reused
+// connection that breaks without a reply before DATA's content was sent
+// (the server closed it while it sat in the pool, say) is dropped and the
+// message sent once more over a new connection: nothing of it was
+// accepted, so it cannot arrive twice. Any other failure is returned,
+// classified by classifySend; a broken connection is dropped, one the
+// server answered with a refusal is reset and kept.
 func (s *SMTP) send(ctx context.Context, m *gomail.Msg) error {
 	var c *smtpConn
 	select {
@@ -382,45 +425,143 @@ func (s *SMTP) send(ctx context.Context, m *gomail.Msg) error {
 	}
 	defer func() { s.pool <- c }()
 	for attempt := 0; ; attempt++ {
-		reused := c.live
-		if !c.live {
-			if err := c.c.DialWithContext(ctx); err != nil {
-				return classifyDial(err)
+		reused := c.c != nil
+		if c.c == nil {
+			cl, err := s.dial(ctx)
+			if err != nil {
+				return classifyDial(s.addr, err)
 			}
-			c.live = true
+			c.c = cl
 		}
-		err := c.c.Send(m)
+		err := s.client.SendWithSMTPClient(c.c, m)
 		if err == nil {
 			return nil
 		}
-		var se *gomail.SendError
-		stale := errors.As(err, &se) && se.Reason == gomail.ErrConnCheck
-		if stale || !errors.As(err, &se) || se.ErrorCode() == 0 {
-			// The connection is unusable: drop it.
-			_ = c.c.Close()
-			c.live = false
-		} else if rerr := c.c.Reset(); rerr != nil {
-			_ = c.c.Close()
-			c.live = false
+		if m.IsDelivered() {
+			// Only the RSET after an accepted message failed.
+			s.drop(c)
+			return nil
 		}
-		if stale && reused && attempt == 0 {
+		var se *gomail.SendError
+		replied := errors.As(err, &se) && se.ErrorCode() != 0
+		if !replied {
+			s.drop(c)
+		} else if rerr := s.client.ResetWithSMTPClient(c.c); rerr != nil {
+			s.drop(c)
+		}
+		if reused && !replied && attempt == 0 && beforeContent(se) {
 			continue
 		}
 		return classifySend(err)
 	}
 }
 
-// classifyDial classifies a failure to connect, say hello, start TLS or
-// authenticate: nothing was sent.
-func classifyDial(err error) error {
-	const op = "email-smtp: connect"
-	msg := err.Error()
+// beforeContent reports whether a send failed before any of the message's
+// content went out: at the connection check, MAIL FROM, RCPT TO or the
+// DATA command itself.
+func beforeContent(se *gomail.SendError) bool {
+	if se == nil {
+		return false
+	}
+	switch se.Reason {
+	case gomail.ErrConnCheck, gomail.ErrSMTPMailFrom, gomail.ErrSMTPRcptTo, gomail.ErrSMTPData:
+		return true
+	}
+	return false
+}
+
+// drop closes the slot's connection without a QUIT and empties the slot.
+func (s *SMTP) drop(c *smtpConn) {
+	if c.c != nil {
+		_ = c.c.Close()
+		c.c = nil
+	}
+}
+
+// dial connects, says hello, starts TLS and authenticates as configured.
+// go-mail leaves the connection open when one of the later steps fails,
+// so dial closes it then.
+func (s *SMTP) dial(ctx context.Context) (*gosmtp.Client, error) {
+	d := &dialed{}
+	cl, err := s.client.DialToSMTPClientWithContext(context.WithValue(ctx, dialedKey{}, d))
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	return cl, nil
+}
+
+// dialedKey is the context key of the *dialed that dialTracked records
+// its connection in.
+type dialedKey struct{}
+
+// dialed is the connection a dial opened.
+type dialed struct {
+	mu   sync.Mutex
+	conn net.Conn
+}
+
+func (d *dialed) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.conn != nil {
+		_ = d.conn.Close()
+	}
+}
+
+// dialTracked dials a TCP connection and records it in the context's
+// *dialed, if any.
+func dialTracked(ctx context.Context, network, addr string) (net.Conn, error) {
+	var nd net.Dialer
+	conn, err := nd.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := ctx.Value(dialedKey{}).(*dialed); ok {
+		d.mu.Lock()
+		d.conn = conn
+		d.mu.Unlock()
+	}
+	return conn, nil
+}
+
+// classifyDial classifies a failure to connect to addr, say hello, start
+// TLS or authenticate; nothing was sent then:
+//   - the server refused the credentials (535) or the mechanism (534):
+//     AuthExpired;
+//   - any other 4xx reply: Retryable; any other 5xx reply: Permanent;
+//   - a failed TLS handshake (an untrusted or mismatched certificate, a
+//     server not speaking TLS), STARTTLS not offered under TLSMandatory,
+//     AUTH PLAIN not offered or refused by go-mail over an unencrypted
+//     connection: Permanent, a configuration to fix;
+//   - anything else (refused, reset, timed out): Retryable.
+func classifyDial(addr string, err error) error {
+	op := "email-smtp: connect to " + addr
+	var (
+		reply   *textproto.Error
+		verify  *tls.CertificateVerificationError
+		header  tls.RecordHeaderError
+		alert   tls.AlertError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+	)
 	switch {
-	case strings.Contains(msg, "535") || strings.Contains(msg, "534") || strings.Contains(strings.ToLower(msg), "authentication failed"):
-		return &content.Error{Class: content.AuthExpired, Op: op, Err: err}
-	case strings.Contains(strings.ToLower(msg), "starttls") || strings.Contains(strings.ToLower(msg), "tls"):
-		// A mandatory STARTTLS the server does not offer, or a failed
-		// handshake: a configuration problem, not a transient one.
+	case errors.As(err, &reply):
+		switch {
+		case reply.Code == 535 || reply.Code == 534:
+			return &content.Error{Class: content.AuthExpired, Op: op, Err: err}
+		case reply.Code >= 400 && reply.Code < 500:
+			return &content.Error{Class: content.Retryable, Op: op, Err: err}
+		}
+		return &content.Error{Class: content.Permanent, Op: op, Err: err}
+	case errors.As(err, &verify), errors.As(err, &header), errors.As(err, &alert),
+		errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid):
+		return &content.Error{Class: content.Permanent, Op: op, Err: err}
+	case errors.Is(err, gosmtp.ErrUnencrypted), errors.Is(err, gosmtp.ErrWrongHostname), errors.Is(err, gomail.ErrPlainAuthNotSupported),
+		strings.Contains(err.Error(), "does not support STARTTLS"), strings.Contains(err.Error(), "does not support SMTP AUTH"):
+		// go-mail's errors for a missing STARTTLS or AUTH are not
+		// exported: matched by their text.
 		return &content.Error{Class: content.Permanent, Op: op, Err: err}
 	}
 	return &content.Error{Class: content.Retryable, Op: op, Err: err}
@@ -429,7 +570,7 @@ func classifyDial(err error) error {
 // classifySend classifies a failed send by its SMTP reply: 4xx is
 // Retryable; 5xx to RCPT TO is InvalidContent (recipients), to DATA
 // InvalidContent (newsletter), else Permanent; a failure without a reply
-// after DATA began is OutcomeUnknown, before it Retryable.
+// after DATA's content began is OutcomeUnknown, before it Retryable.
 func classifySend(err error) error {
 	const op = "email-smtp: send"
 	var se *gomail.SendError

@@ -2,14 +2,18 @@ package email_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,38 +28,152 @@ type received struct {
 	To   []string
 	Msg  *mail.Message
 	Body string
+	TLS  bool   // the session ran over TLS (STARTTLS)
+	User string // the user the session authenticated as, or ""
 }
 
 // smtpServer is an in-process SMTP server on loopback that records what it
-// receives and answers RCPT TO or DATA with a scripted error on cue.
+// receives and answers RCPT TO or DATA with a scripted error on cue. With
+// options it offers STARTTLS and requires AUTH PLAIN. It counts the
+// connections it accepted and those still open, and can drop them or
+// restart on the same address.
 type smtpServer struct {
+	tls        *tls.Config // offer STARTTLS with it when set
+	user, pass string      // require AUTH PLAIN with them when user is set
+
 	mu       sync.Mutex
+	srv      *smtp.Server
 	msgs     []received
 	rcptErr  error
 	dataErr  error
 	sessions int
+	accepted int               // connections accepted
+	open     map[net.Conn]bool // connections not closed yet
 	host     string
 	port     int
 }
 
-func startSMTP(t *testing.T) *smtpServer {
+// smtpOption configures the test server.
+type smtpOption func(*smtpServer)
+
+// withTLS makes the server offer STARTTLS with cert.
+func withTLS(cert tls.Certificate) smtpOption {
+	return func(s *smtpServer) { s.tls = &tls.Config{Certificates: []tls.Certificate{cert}} }
+}
+
+// withAuth makes the server require AUTH PLAIN as user with pass.
+func withAuth(user, pass string) smtpOption {
+	return func(s *smtpServer) { s.user, s.pass = user, pass }
+}
+
+func startSMTP(t *testing.T, opts ...smtpOption) *smtpServer {
 	t.Helper()
-	s := &smtpServer{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+	s := &smtpServer{open: map[net.Conn]bool{}}
+	for _, o := range opts {
+		o(s)
+	}
+	s.serve(t, "127.0.0.1:0")
+	t.Cleanup(func() {
+		s.mu.Lock()
+		srv := s.srv
+		s.mu.Unlock()
+		_ = srv.Close()
+	})
+	return s
+}
+
+// serve starts a go-smtp server listening on addr.
+func (s *smtpServer) serve(t *testing.T, addr string) {
+	t.Helper()
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		_, isTLS := c.TLSConnectionState()
 		s.mu.Lock()
 		s.sessions++
 		s.mu.Unlock()
-		return &smtpSession{srv: s}, nil
+		return &smtpSession{srv: s, tls: isTLS}, nil
 	}))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv.TLSConfig = s.tls
+	srv.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are expected
+	l, err := net.Listen("tcp", addr)
 	require.NoError(t, err)
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	addr := l.Addr().(*net.TCPAddr)
-	s.host, s.port = addr.IP.String(), addr.Port
-	return s
+	go func() { _ = srv.Serve(trackingListener{Listener: l, s: s}) }()
+	tcp := l.Addr().(*net.TCPAddr)
+	s.mu.Lock()
+	s.srv = srv
+	s.host, s.port = tcp.IP.String(), tcp.Port
+	s.mu.Unlock()
+}
+
+// restart closes the server and every connection, and starts a new one
+// on the same address.
+func (s *smtpServer) restart(t *testing.T) {
+	t.Helper()
+	s.mu.Lock()
+	srv, addr := s.srv, net.JoinHostPort(s.host, strconv.Itoa(s.port))
+	s.mu.Unlock()
+	require.NoError(t, srv.Close())
+	s.serve(t, addr)
+}
+
+// dropConnections closes every open connection, as a server dropping
+// idle clients does.
+func (s *smtpServer) dropConnections() {
+	s.mu.Lock()
+	conns := make([]net.Conn, 0, len(s.open))
+	for c := range s.open {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+// connections returns how many connections the server accepted and how
+// many of them are still open.
+func (s *smtpServer) connections() (accepted, open int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted, len(s.open)
+}
+
+// trackingListener counts the connections it accepts and notes when they
+// close.
+type trackingListener struct {
+	net.Listener
+	s *smtpServer
+}
+
+func (l trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, s: l.s}
+	l.s.mu.Lock()
+	l.s.accepted++
+	l.s.open[tc] = true
+	l.s.mu.Unlock()
+	return tc, nil
+}
+
+// trackedConn removes itself from the server's open connections when
+// closed.
+type trackedConn struct {
+	net.Conn
+	s    *smtpServer
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		delete(c.s.open, c)
+		c.s.mu.Unlock()
+	})
+	return c.Conn.Close()
 }
 
 func (s *smtpServer) received() []received {
@@ -72,13 +190,43 @@ func (s *smtpServer) fail(rcpt, data error) {
 
 type smtpSession struct {
 	srv  *smtpServer
+	tls  bool
+	user string
 	from string
 	to   []string
 }
 
+var _ smtp.AuthSession = (*smtpSession)(nil)
+
 func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
 func (ss *smtpSession) Logout() error { return nil }
+
+// AuthMechanisms offers PLAIN when the server requires authentication.
+func (ss *smtpSession) AuthMechanisms() []string {
+	if ss.srv.user == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+// Auth checks PLAIN credentials; wrong ones get 535 5.7.8.
+func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
+	if ss.srv.user == "" || mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != ss.srv.user || pass != ss.srv.pass {
+			return smtp.ErrAuthFailed
+		}
+		ss.user = user
+		return nil
+	}), nil
+}
+
 func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.srv.user != "" && ss.user == "" {
+		return smtp.ErrAuthRequired
+	}
 	ss.from = from
 	return nil
 }
@@ -109,7 +257,7 @@ func (ss *smtpSession) Data(r io.Reader) error {
 		return err
 	}
 	body, _ := io.ReadAll(m.Body)
-	ss.srv.msgs = append(ss.srv.msgs, received{From: ss.from, To: ss.to, Msg: m, Body: string(body)})
+	ss.srv.msgs = append(ss.srv.msgs, received{From: ss.from, To: ss.to, Msg: m, Body: string(body), TLS: ss.tls, User: ss.user})
 	return nil
 }
 
