@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -323,7 +324,7 @@ func (s *socialState) Duplicates() int {
 // XTweet is a post held by the X fake.
 type XTweet struct {
 	ID      string
-	Text    string
+	Text    string // as X holds it: every link rewritten to a t.co link
 	ReplyTo string // the id it replies to, or ""
 	Key     string // the Idempotency-Key it was posted with
 	At      time.Time
@@ -331,8 +332,12 @@ type XTweet struct {
 
 // X is a fake of the X API v2: POST /2/tweets ({"text", "reply":
 // {"in_reply_to_tweet_id"}} → 201 {"data":{"id","text"}}), GET
-// /2/users/me and GET /2/users/{id}/tweets (newest first, max_results up
-// to 100, with referenced_tweets), in the real JSON shapes. It checks
+// /2/users/me, GET /2/users/{id}/tweets (newest first, max_results up
+// to 100, with referenced_tweets) and GET /2/tweets/{id} (an unknown id
+// is a 200 with a "Not Found Error" in "errors", as on X), in the real
+// JSON shapes. Like X, it stores a post's text with every http(s) link
+// rewritten to a t.co link (https://t.co/ and 10 letters or digits, the
+// same for the same link), and answers with that text. It checks
 // the bearer token, sends x-rate-limit-limit/remaining/reset on every
 // answer, logs every request, and answers errors in X's shape
 // ({"title","detail","type","status"}; invalid requests add "errors"
@@ -422,6 +427,8 @@ func (x *X) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		socialJSON(rec, http.StatusOK, map[string]any{"data": map[string]any{"id": xUserID, "name": "Halcytone", "username": "halcytone"}})
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/2/users/") && strings.HasSuffix(r.URL.Path, "/tweets"):
 		x.timeline(rec, r)
+	case r.Method == http.MethodGet && xTweetPath.MatchString(r.URL.Path):
+		x.tweet(rec, strings.TrimPrefix(r.URL.Path, "/2/tweets/"))
 	default:
 		xError(rec, http.StatusNotFound, "Not Found Error", "no route "+r.Method+" "+r.URL.Path, nil)
 	}
@@ -478,7 +485,7 @@ func (x *X) create(ctx context.Context, w http.ResponseWriter, r *http.Request, 
 		}
 	}
 	x.accept(ctx, w, x.socialState, socialCreate{
-		post: socialPost{Text: text, ReplyTo: reply, Key: r.Header.Get("Idempotency-Key"), At: x.now()},
+		post: socialPost{Text: xShortenLinks(text), ReplyTo: reply, Key: r.Header.Get("Idempotency-Key"), At: x.now()},
 		id:   func(n int) string { return strconv.FormatInt(1860000000000000000+int64(n), 10) },
 		answer: func(p socialPost) []byte {
 			b, _ := json.Marshal(map[string]any{"data": map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}})
@@ -521,17 +528,64 @@ func (x *X) timeline(w http.ResponseWriter, r *http.Request) {
 	}
 	data := make([]map[string]any, 0, len(posts))
 	for _, p := range posts {
-		t := map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}
-		if p.ReplyTo != "" {
-			t["referenced_tweets"] = []map[string]string{{"type": "replied_to", "id": p.ReplyTo}}
-		}
-		data = append(data, t)
+		data = append(data, xTweetJSON(p))
 	}
 	meta := map[string]any{"result_count": len(data)}
 	if len(data) > 0 {
 		meta["newest_id"], meta["oldest_id"] = data[0]["id"], data[len(data)-1]["id"]
 	}
 	socialJSON(w, http.StatusOK, map[string]any{"data": data, "meta": meta})
+}
+
+// xTweetPath is the path of GET /2/tweets/{id}.
+var xTweetPath = regexp.MustCompile(`^/2/tweets/[^/]+$`)
+
+// tweet answers GET /2/tweets/{id}. X answers an unknown id with 200 and
+// the failure in "errors".
+func (x *X) tweet(w http.ResponseWriter, id string) {
+	p, ok := x.socialState.get(id)
+	if !ok {
+		socialJSON(w, http.StatusOK, map[string]any{"errors": []map[string]any{{
+			"value": id, "detail": "Could not find tweet with id: [" + id + "].", "title": "Not Found Error",
+			"resource_type": "tweet", "parameter": "id", "resource_id": id,
+			"type": "https://api.twitter.com/2/problems/resource-not-found",
+		}}})
+		return
+	}
+	socialJSON(w, http.StatusOK, map[string]any{"data": xTweetJSON(p)})
+}
+
+// xTweetJSON is p in the shape of the X API's tweet object, with
+// referenced_tweets for a reply.
+func xTweetJSON(p socialPost) map[string]any {
+	t := map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}
+	if p.ReplyTo != "" {
+		t["referenced_tweets"] = []map[string]string{{"type": "replied_to", "id": p.ReplyTo}}
+	}
+	return t
+}
+
+// xLink finds a link in a post's text: http:// or https:// up to the next
+// whitespace (xShortenLinks leaves trailing punctuation out, as X does).
+var xLink = regexp.MustCompile(`(?i)https?://\S+`)
+
+// xShortenLinks returns text with every link rewritten to a t.co link, as
+// X stores posts: https://t.co/ and 10 letters or digits derived from the
+// link, so the same link always gets the same t.co link.
+func xShortenLinks(text string) string {
+	return xLink.ReplaceAllStringFunc(text, func(link string) string {
+		trimmed := strings.TrimRight(link, `.,;:!?'")]}`)
+		if trimmed == "" || strings.HasSuffix(trimmed, "://") {
+			return link
+		}
+		const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		sum := sha256.Sum256([]byte(trimmed))
+		code := make([]byte, 10)
+		for i := range code {
+			code[i] = alphabet[int(sum[i])%len(alphabet)]
+		}
+		return "https://t.co/" + string(code) + link[len(trimmed):]
+	})
 }
 
 // xError writes an error in X's shape; params, when set, become an

@@ -179,3 +179,57 @@ func TestXFakeCloseReleasesStalledRequests(t *testing.T) {
 	<-done
 	assert.Equal(t, 1, x.Posts())
 }
+
+func TestXFakeRewritesLinksToTco(t *testing.T) {
+	x := mock.StartX(t, "tok")
+	auth := map[string]string{"Authorization": "Bearer tok"}
+	tco := `https://t\.co/[A-Za-z0-9]{10}`
+	st, _, created := xPost(t, x, "k1", `{"text":"Read https://halcytone.example/spring?a=1 (and http://halcytone.example/b). Then breathe"}`)
+	require.Equal(t, http.StatusCreated, st)
+	data := created["data"].(map[string]any)
+	id := data["id"].(string)
+	text := data["text"].(string)
+	assert.Regexp(t, `^Read `+tco+` \(and `+tco+`\)\. Then breathe$`, text, "each link rewritten, the punctuation around it kept")
+
+	// Every answer carries the text as stored.
+	st, _, tl := socialCall(t, t.Context(), http.MethodGet, x.URL()+"/2/users/2244994945/tweets", auth, "")
+	require.Equal(t, http.StatusOK, st)
+	assert.Equal(t, text, tl["data"].([]any)[0].(map[string]any)["text"])
+	st, _, one := socialCall(t, t.Context(), http.MethodGet, x.URL()+"/2/tweets/"+id, auth, "")
+	require.Equal(t, http.StatusOK, st)
+	assert.Equal(t, text, one["data"].(map[string]any)["text"])
+	assert.Equal(t, text, x.Tweets()[0].Text)
+
+	// The same link always gets the same t.co link, another link another.
+	_, _, again := xPost(t, x, "k2", `{"text":"Again: https://halcytone.example/spring?a=1"}`)
+	first := strings.Fields(text)[1]
+	assert.Equal(t, "Again: "+first, again["data"].(map[string]any)["text"])
+	assert.NotEqual(t, first, strings.TrimSuffix(strings.Fields(text)[3], ")."))
+
+	// A text without links is stored as it is.
+	_, _, plain := xPost(t, x, "k3", `{"text":"no links here: http:// alone"}`)
+	assert.Equal(t, "no links here: http:// alone", plain["data"].(map[string]any)["text"])
+}
+
+func TestXFakeGetTweet(t *testing.T) {
+	x := mock.StartX(t, "tok")
+	auth := map[string]string{"Authorization": "Bearer tok"}
+	_, _, root := xPost(t, x, "k1", `{"text":"root"}`)
+	rootID := root["data"].(map[string]any)["id"].(string)
+	_, _, reply := xPost(t, x, "k2", `{"text":"reply","reply":{"in_reply_to_tweet_id":"`+rootID+`"}}`)
+	replyID := reply["data"].(map[string]any)["id"].(string)
+
+	st, _, got := socialCall(t, t.Context(), http.MethodGet, x.URL()+"/2/tweets/"+replyID, auth, "")
+	require.Equal(t, http.StatusOK, st)
+	data := got["data"].(map[string]any)
+	assert.Equal(t, replyID, data["id"])
+	assert.Equal(t, "reply", data["text"])
+	assert.Equal(t, rootID, data["referenced_tweets"].([]any)[0].(map[string]any)["id"])
+
+	// An unknown id is a 200 with the failure in "errors", as on X.
+	st, _, missing := socialCall(t, t.Context(), http.MethodGet, x.URL()+"/2/tweets/1", auth, "")
+	require.Equal(t, http.StatusOK, st)
+	assert.Nil(t, missing["data"])
+	require.Len(t, missing["errors"], 1)
+	assert.Equal(t, "Not Found Error", missing["errors"].([]any)[0].(map[string]any)["title"])
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,11 +51,18 @@ type XConfig struct {
 // sends the key as Idempotency-Key anyway (per part: KEY, KEY.2, KEY.3,
 // ...; mock.X honours it). To reconcile a part whose outcome is unknown,
 // it lists the account's recent posts (GET /2/users/me, then GET
-// /2/users/{id}/tweets) and matches the journalled text exactly. The real
-// platform rewrites links in texts (t.co), so on it a post with a link
-// may not be recognised: Lookup then reports not found and the delivery
-// stays for a person to reconcile, as the engine does with any
-// OutcomeUnknown it cannot resolve.
+// /2/users/{id}/tweets) and matches the journalled text as X returns it:
+// X rewrites every link to a t.co link, so every http:// or https:// URL
+// (up to the next whitespace) stands for any URL on both sides, runs of
+// whitespace count as one space, leading and trailing whitespace none,
+// and X's HTML escapes (&amp;, &lt;, &gt;) are read as the characters
+// they stand for. Everything else must be equal: a post worded
+// differently is not a match (posts differing only in their links look
+// alike; of those, the newest wins). A post whose link has no scheme (a
+// bare domain such as example.com, which X also rewrites) is not
+// recognised; Lookup then reports not found and the delivery stays for a
+// person to reconcile, as the engine does with any OutcomeUnknown it
+// cannot resolve.
 type X struct {
 	cfg   XConfig
 	base  string
@@ -378,8 +387,9 @@ func (x *X) reconcile(ctx context.Context, op, key string, rec Record) (Record, 
 	}
 	for i := len(rec.IDs); i < len(rec.Texts); i++ {
 		id := ""
+		want := xComparable(rec.Texts[i])
 		for _, t := range recent { // newest first: the latest match wins
-			if t.Text == rec.Texts[i] && (i == 0 || t.replyTo() == rec.IDs[i-1]) {
+			if xSameText(want, t.Text) && (i == 0 || t.replyTo() == rec.IDs[i-1]) {
 				id = t.ID
 				break
 			}
@@ -399,6 +409,28 @@ func (x *X) reconcile(ctx context.Context, op, key string, rec Record) (Record, 
 		return rec, err
 	}
 	return rec, nil
+}
+
+// xURL matches a URL as reconciliation sees it: http:// or https:// up to
+// the next whitespace.
+var xURL = regexp.MustCompile(`(?i)https?://\S+`)
+
+// xURLPlaceholder stands for every URL in a comparable text. It holds a
+// character no post contains, so no text without a URL can produce it.
+const xURLPlaceholder = "\x00url\x00"
+
+// xComparable returns text as reconciliation compares it: every URL
+// replaced by one placeholder (X rewrites links to t.co), whitespace runs
+// made one space and the ends trimmed.
+func xComparable(text string) string {
+	return strings.Join(strings.Fields(xURL.ReplaceAllLiteralString(text, xURLPlaceholder)), " ")
+}
+
+// xSameText reports whether a post's text as X returns it, got, is the
+// text whose comparable form is want. X returns "&", "<" and ">" escaped
+// as HTML entities, so got matches either as it is or unescaped.
+func xSameText(want, got string) bool {
+	return xComparable(got) == want || xComparable(html.UnescapeString(got)) == want
 }
 
 // xTweet is a post as listed by GET /2/users/{id}/tweets.

@@ -343,3 +343,116 @@ func startServer(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+func TestXLookupFindsTimedOutPostWithLink(t *testing.T) {
+	tests := []struct {
+		name   string
+		parts  []string
+		script func(f *mock.X)
+	}{
+		{"post", []string{"Sessions are back: https://halcytone.example/spring?utm_source=x. See you"},
+			func(f *mock.X) { f.TimeoutNext(1) }},
+		{"thread", []string{"1/2 read https://halcytone.example/a first", "2/2 then (https://halcytone.example/b)"},
+			func(f *mock.X) { f.PassNext(1); f.TimeoutNext(1) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, f := newX(t, nil)
+			b := xBundle(tc.parts[0])
+			if len(tc.parts) > 1 {
+				b = xBundle(tc.parts[0], tc.parts...)
+			}
+			d := xDelivery("k-link", b)
+			tc.script(f)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			_, err := p.Publish(ctx, d)
+			require.Equal(t, content.OutcomeUnknown, content.ClassOf(err), "%v", err)
+			tw := f.Tweets()
+			require.Len(t, tw, len(tc.parts))
+			for i, part := range tc.parts {
+				assert.NotEqual(t, part, tw[i].Text, "the platform rewrote the link")
+				assert.Contains(t, tw[i].Text, "https://t.co/")
+			}
+
+			r, ok, err := p.Lookup(t.Context(), "k-link")
+			require.NoError(t, err)
+			require.True(t, ok, "the post with a t.co link is recognised")
+			assert.Equal(t, tw[0].ID, r.ExternalID)
+
+			again, err := p.Publish(t.Context(), d)
+			require.NoError(t, err)
+			assert.Equal(t, r.ExternalID, again.ExternalID)
+			assert.Equal(t, len(tc.parts), f.Posts(), "nothing posted twice")
+			assert.Zero(t, f.Duplicates())
+		})
+	}
+}
+
+func TestXLookupMatchesOnlyTheSameWording(t *testing.T) {
+	tests := []struct {
+		name     string
+		onX      string // posted earlier under another key
+		unsure   string // then posted with an unknown outcome
+		matches  bool
+		whyMatch string
+	}{
+		{"a word differs", "Sessions are back on Tuesdays https://halcytone.example/a",
+			"Sessions are back on Thursdays https://halcytone.example/a", false, ""},
+		{"words added", "Sessions are back https://halcytone.example/a",
+			"Sessions are back https://halcytone.example/a on Tuesdays", false, ""},
+		{"a link where there was text", "Sessions are back on Tuesdays",
+			"Sessions are back on https://halcytone.example/tuesdays", false, ""},
+		{"only whitespace differs", "Sessions are back\non Tuesdays  https://halcytone.example/a",
+			"Sessions are back on Tuesdays https://halcytone.example/a", true, "whitespace runs count as one space"},
+		{"only the link differs", "Sessions are back https://halcytone.example/a",
+			"Sessions are back https://halcytone.example/b", true, "t.co hides which link a post had"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, f := newX(t, nil)
+			_, err := p.Publish(t.Context(), xDelivery("k-earlier", xBundle(tc.onX)))
+			require.NoError(t, err)
+			f.MalformedNext(1) // answered unreadably, recorded nothing
+			d := xDelivery("k-unsure", xBundle(tc.unsure))
+			_, err = p.Publish(t.Context(), d)
+			require.Equal(t, content.OutcomeUnknown, content.ClassOf(err), "%v", err)
+
+			r, ok, err := p.Lookup(t.Context(), "k-unsure")
+			require.NoError(t, err)
+			if tc.matches {
+				require.True(t, ok, tc.whyMatch)
+				assert.Equal(t, f.Tweets()[0].ID, r.ExternalID)
+				return
+			}
+			assert.False(t, ok, "%q must not match %q", tc.unsure, f.Tweets()[0].Text)
+			_, err = p.Publish(t.Context(), d)
+			require.NoError(t, err)
+			assert.Equal(t, 2, f.Posts())
+			assert.Zero(t, f.Duplicates())
+		})
+	}
+}
+
+func TestXLookupReadsHTMLEscapedText(t *testing.T) {
+	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/2/users/me":
+			_, _ = w.Write([]byte(`{"data":{"id":"42"}}`))
+		case "/2/users/42/tweets":
+			// X escapes &, < and > in the texts it returns.
+			_, _ = w.Write([]byte(`{"data":[{"id":"8","text":"Tea &amp; cake &lt;3"},{"id":"7","text":"Tea &amp; cake &lt;3 https://t.co/AbCdEfGhIj"}]}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	keys := &social.MemoryKeyStore{}
+	require.NoError(t, keys.Put(t.Context(), "k", social.Record{Texts: []string{"Tea & cake <3 https://halcytone.example/menu"}, Unsure: true}))
+	p, err := social.NewX(social.XConfig{Endpoint: srv, Token: "tok", Keys: keys})
+	require.NoError(t, err)
+	r, ok, err := p.Lookup(t.Context(), "k")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "7", r.ExternalID)
+}
