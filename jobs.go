@@ -168,7 +168,7 @@ func (e *Engine) Decide(ctx context.Context, requestID string, in approval.Decis
 	for _, ev := range events {
 		e.emit(ev.Type, job, ev.Request, nil)
 	}
-	e.emit(EventJobStatusChange, job, nil, nil)
+	e.emit(statusEvent(job), job, nil, nil)
 	return req, nil
 }
 
@@ -241,4 +241,18 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 	}
 	e.emit(EventJobUpdate, j, nil, nil)
 	return j, nil
+}
+
+// statusEvent is the event type of a job whose status changed: completed
+// and failed jobs get their own, as when the queue settles them.
+func statusEvent(j *store.Job) string {
+	switch {
+	case j == nil:
+		return EventJobStatusChange
+	case j.Status == store.JobCompleted:
+		return EventJobCompleted
+	case j.Status == store.JobFailed || j.Status == store.JobPartial:
+		return EventJobFailed
+	}
+	return EventJobStatusChange
 }

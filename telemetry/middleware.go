@@ -19,7 +19,8 @@ const unmatched = "unmatched"
 // "unmatched"; methods outside the standard set are labelled "OTHER". The
 // status is the one the handler wrote, 200 when it wrote none, and 101 when
 // it hijacked the connection without writing one. A request whose handler
-// panics is not recorded.
+// panics is not recorded, and an upgraded connection (101) is counted but
+// not timed.
 //
 // The ResponseWriter passed to next supports http.Flusher, http.Hijacker
 // and io.ReaderFrom, and unwraps for http.ResponseController, so streaming
@@ -31,7 +32,9 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		method, route := methodLabel(r.Method), routeLabel(r.Pattern)
 		m.HTTPRequests.WithLabelValues(method, route, strconv.Itoa(rec.status)).Inc()
-		m.HTTPDuration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		if rec.status != http.StatusSwitchingProtocols { // a WebSocket's lifetime is not a latency
+			m.HTTPDuration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		}
 	})
 }
 
