@@ -3,7 +3,11 @@
 //
 // Usage:
 //
-//	halcytone generate [flags] <source reference>
+//	halcytone serve [flags]                       the HTTP/WebSocket API
+//	halcytone generate [flags] <source reference> one document to stdout
+//	halcytone mock                                fake services for demos
+//	halcytone keys create|list|revoke             API keys
+//	halcytone migrate                             apply database migrations
 //
 // Run "halcytone help" or "halcytone <command> -h" for details.
 package main
@@ -35,7 +39,11 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the HTTP/WebSocket API (SQLite and dry run by default)", runServe},
 		{"generate", "assemble a living document into channel content and print it", runGenerate},
+		{"mock", "run fake CRM, platform, CDN, X, LinkedIn, Graph and Notion services for demos", runMock},
+		{"keys", "create, list and revoke API keys", runKeys},
+		{"migrate", "apply pending database migrations and exit", runMigrate},
 	}
 }
 

@@ -1,0 +1,34 @@
+package server
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSyncListGetJob(t *testing.T) {
+	ts := newTestServer(t)
+	res := ts.do(t, "POST", "/api/v2/content/sync", ts.Admin, map[string]any{
+		"document_id": "sample:", "channels": []string{"email", "web"}, "unknown_field": 1,
+	})
+	require.Equal(t, http.StatusAccepted, res.Status, "%s", res.Body)
+	job := res.JSON(t)
+	id, _ := job["job_id"].(string)
+	require.NotEmpty(t, id)
+	assert.Equal(t, []any{"email", "web"}, job["channels"])
+	assert.NotContains(t, string(res.Body), "null")
+
+	ts.waitIdle(t)
+	got := ts.do(t, "GET", "/api/v2/jobs/"+id, ts.Admin, nil)
+	require.Equal(t, http.StatusOK, got.Status, "%s", got.Body)
+	list := ts.do(t, "GET", "/api/v2/jobs?limit=5", ts.Admin, nil)
+	require.Equal(t, http.StatusOK, list.Status, "%s", list.Body)
+	lb := list.JSON(t)
+	assert.EqualValues(t, 1, lb["total"])
+	assert.EqualValues(t, 1, lb["page"])
+	assert.EqualValues(t, 5, lb["page_size"])
+	assert.NotEmpty(t, list.Header.Get("X-RateLimit-Limit"))
+	assert.NotEmpty(t, list.Header.Get("X-Correlation-ID"))
+}

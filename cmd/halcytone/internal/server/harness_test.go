@@ -1,0 +1,158 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/approval"
+	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/mock"
+	"github.com/halcytone/halcytone/publish"
+	"github.com/halcytone/halcytone/source"
+	"github.com/halcytone/halcytone/telemetry"
+)
+
+// testServer is a Server on a real loopback listener over the in-memory
+// store and queue, with recording publishers for every channel.
+type testServer struct {
+	*Server
+	URL    string
+	Admin  string // an admin key
+	Store  *mock.Store
+	Queue  *mock.Queue
+	Source *mock.Source // registered as "mem:"
+	Pubs   map[content.Channel]*mock.RecordingPublisher
+	Engine *halcytone.Engine
+	Keys   *Keys
+}
+
+// newTestServer starts a server; configure may adjust the Config.
+func newTestServer(t *testing.T, configure ...func(*Config)) *testServer {
+	t.Helper()
+	ts := &testServer{Store: mock.NewStore(), Queue: mock.NewQueue(nil), Source: mock.NewSource(), Pubs: map[content.Channel]*mock.RecordingPublisher{}}
+	ts.Queue.MaxDelay = time.Millisecond
+	reg := source.NewRegistry()
+	reg.Register("mem", ts.Source)
+	var pubs []publish.Publisher
+	for _, ch := range []content.Channel{content.ChannelEmail, content.ChannelWebsite, content.ChannelTwitter, content.ChannelLinkedIn, content.ChannelFacebook, content.ChannelInstagram} {
+		p := mock.NewRecordingPublisher(string(ch), ch)
+		ts.Pubs[ch] = p
+		pubs = append(pubs, p)
+	}
+	eng, err := halcytone.New(halcytone.Config{
+		Store: ts.Store, Sources: reg, Queue: ts.Queue, Publishers: pubs,
+		Gate: &approval.Gate{Policy: approval.DefaultPolicy(), Directory: approval.StaticDirectory{
+			"erin": {"editor"}, "mark": {"marketing"}, "ada": {"editor", "marketing"}, "mona": {"manager"},
+			"lee": {"legal"}, "eve": {"executive"},
+		}},
+	})
+	require.NoError(t, err)
+	ts.Engine = eng
+	ts.Queue.Worker = eng
+	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, ts.Queue.Start(ctx))
+
+	metrics, err := telemetry.NewMetrics()
+	require.NoError(t, err)
+	ts.Keys = NewKeys(ts.Store, nil)
+	cfg := Config{Engine: eng, Metrics: metrics, Keys: ts.Keys, Version: "test"}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv, err := New(cfg)
+	require.NoError(t, err)
+	ts.Server = srv
+	admin, err := ts.Keys.Bootstrap(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, admin)
+	ts.Admin = admin
+	hs := httptest.NewServer(srv)
+	ts.URL = hs.URL
+	srv.Start(ctx)
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+		_ = ts.Queue.Stop(context.Background())
+		cancel()
+	})
+	return ts
+}
+
+// key creates a key with the given scopes and per-minute limit.
+func (ts *testServer) key(t *testing.T, name string, limit int, scopes ...string) string {
+	t.Helper()
+	k, _, err := ts.Keys.Create(context.Background(), name, scopes, limit)
+	require.NoError(t, err)
+	return k
+}
+
+// response is a finished request.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map (or into v when given).
+func (r response) JSON(t *testing.T, v ...any) map[string]any {
+	t.Helper()
+	if len(v) > 0 {
+		require.NoError(t, json.Unmarshal(r.Body, v[0]), "body: %s", r.Body)
+		return nil
+	}
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.Body, &m), "body: %s", r.Body)
+	return m
+}
+
+// do sends a request with key (none when "") and body (JSON-encoded unless
+// it is a string or []byte).
+func (ts *testServer) do(t *testing.T, method, path, key string, body any, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		require.NoError(t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, ts.URL+path, rd)
+	require.NoError(t, err)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return response{Status: res.StatusCode, Header: res.Header, Body: raw}
+}
+
+// waitIdle waits until the queue has worked every entry.
+func (ts *testServer) waitIdle(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, ts.Queue.Wait(ctx))
+}

@@ -1,0 +1,260 @@
+// Package server is the HTTP and WebSocket API of ../../API.md on top of a
+// halcytone.Engine. It holds no business rules: every handler translates
+// between the wire format and a library call.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/store"
+	"github.com/halcytone/halcytone/telemetry"
+)
+
+// DefaultBodyLimit is the largest request body accepted when Config.BodyLimit
+// is zero.
+const DefaultBodyLimit = 1 << 20
+
+// Config wires a Server.
+type Config struct {
+	Engine  *halcytone.Engine  // required
+	Metrics *telemetry.Metrics // required: /metrics and the HTTP metrics
+	Keys    *Keys              // required: API key authentication
+	Logger  *slog.Logger       // nil: discard
+	Version string             // reported by /health
+
+	// AllowedOrigins are the CORS origins; empty or "*" allows any.
+	AllowedOrigins []string
+	// BodyLimit bounds request bodies; 0 means DefaultBodyLimit.
+	BodyLimit int64
+	// Location is the time zone of local schedule_time values; nil: UTC.
+	Location *time.Location
+	// RiverUI, when set, is mounted at /riverui/ for admin keys.
+	RiverUI http.Handler
+	// Checks are the readiness and health checks; see Check.
+	Checks []Check
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
+}
+
+// Server serves the API. Create it with New; it is an http.Handler.
+type Server struct {
+	cfg     Config
+	engine  *halcytone.Engine
+	store   store.Store
+	log     *slog.Logger
+	mux     *http.ServeMux
+	api     huma.API
+	handler http.Handler
+	started time.Time
+	now     func() time.Time
+	stats   *requestStats
+	extra   *addons  // cache, cache webhook and CDN state (cache_http.go)
+	jobs    *jobHub  // /ws/jobs (wsjobs.go)
+	live    *liveHub // live-session rooms (live.go)
+
+	bgMu   sync.Mutex
+	bgStop []func()
+}
+
+// New builds the Server and registers every route.
+func New(cfg Config) (*Server, error) {
+	if cfg.Engine == nil || cfg.Metrics == nil || cfg.Keys == nil {
+		return nil, errors.New("server: Engine, Metrics and Keys are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg:    cfg,
+		engine: cfg.Engine,
+		store:  cfg.Engine.Store(),
+		log:    cfg.Logger,
+		mux:    http.NewServeMux(),
+		now:    cfg.Now,
+		stats:  newRequestStats(),
+	}
+	s.started = s.now()
+
+	hc := huma.DefaultConfig("Halcytone API", versionOr(cfg.Version))
+	hc.Info.Description = "Living documents in, validated multi-channel content out. See API.md."
+	hc.CreateHooks = nil // no $schema field, no Link header: the dashboard reads plain objects
+	hc.DocsPath = ""     // /docs is served from an embedded renderer (docs.go)
+	hc.OpenAPIPath = "/openapi"
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "an API key"},
+		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key"},
+	}
+	s.api = humago.New(s.mux, hc)
+
+	for _, register := range []func(){
+		s.registerHealth,    // health.go
+		s.registerDocs,      // docs.go
+		s.registerContent,   // content.go
+		s.registerJobs,      // jobs.go
+		s.registerApprovals, // approvals.go
+		s.registerSchedules, // schedules.go
+		s.registerBatch,     // batch.go
+		s.registerCache,     // cache.go
+		s.registerAnalytics, // analytics.go
+		s.registerWebhooks,  // webhooks.go
+		s.registerKeys,      // keys.go
+		s.registerJobEvents, // wsjobs.go
+		s.registerLive,      // live.go
+	} {
+		register()
+	}
+	if cfg.RiverUI != nil {
+		s.mux.Handle("/riverui/", cfg.RiverUI)
+	}
+	s.mux.HandleFunc("/", s.notFound)
+
+	// The metrics middleware reads the matched route from the request it
+	// passed on, so nothing between it and the mux may copy the request:
+	// the key slot is put in the context outside it and filled inside.
+	var h http.Handler = s.mux
+	h = s.cfg.Keys.Middleware(h, s.writeProblem)
+	h = s.limitBody(h)
+	h = s.stats.middleware(h)
+	h = cfg.Metrics.Middleware(h)
+	h = withKeySlot(h)
+	h = s.cors(h)
+	h = telemetry.CorrelationMiddleware(h)
+	h = s.recoverPanics(h)
+	s.handler = h
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// API returns the huma API, for its OpenAPI document.
+func (s *Server) API() huma.API { return s.api }
+
+// Start runs the server's background work (WebSocket hubs, webhook
+// dispatch) until ctx ends or Close is called.
+func (s *Server) Start(ctx context.Context) {
+	for _, start := range []func(context.Context) func(){
+		s.startJobEvents, // wsjobs.go
+		s.startLive,      // live.go
+		s.startWebhooks,  // webhooks.go
+	} {
+		stop := start(ctx)
+		s.bgMu.Lock()
+		s.bgStop = append(s.bgStop, stop)
+		s.bgMu.Unlock()
+	}
+}
+
+// Close stops the background work started by Start.
+func (s *Server) Close() {
+	s.bgMu.Lock()
+	stops := s.bgStop
+	s.bgStop = nil
+	s.bgMu.Unlock()
+	for _, stop := range stops {
+		stop()
+	}
+}
+
+func versionOr(v string) string {
+	if v != "" {
+		return v
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// notFound answers every path no route matched.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+}
+
+// recoverPanics turns a panic in a handler into a 500 problem and a log
+// line, instead of a dropped connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "handler panic", "panic", fmt.Sprint(v), "path", r.URL.Path, "stack", string(debug.Stack()))
+				s.writeProblem(w, r, http.StatusInternalServerError, "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors answers preflight requests on every path and adds the CORS headers
+// to every response, errors included.
+func (s *Server) cors(next http.Handler) http.Handler {
+	anyOrigin := len(s.cfg.AllowedOrigins) == 0
+	allowed := map[string]bool{}
+	for _, o := range s.cfg.AllowedOrigins {
+		if o == "*" {
+			anyOrigin = true
+		}
+		allowed[strings.TrimRight(o, "/")] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		h := w.Header()
+		if origin != "" && (anyOrigin || allowed[origin]) {
+			if anyOrigin {
+				h.Set("Access-Control-Allow-Origin", "*")
+			} else {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Add("Vary", "Origin")
+			}
+			h.Set("Access-Control-Expose-Headers", "X-Correlation-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After")
+		}
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
+			h.Set("Access-Control-Allow-Headers", "authorization, content-type, x-api-key, idempotency-key, x-correlation-id")
+			h.Set("Access-Control-Max-Age", "600")
+			writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses bodies over the limit: at once when Content-Length
+// says so, else when the handler reads past it (huma answers 413).
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.BodyLimit {
+			s.writeProblem(w, r, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, s.cfg.BodyLimit))
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
