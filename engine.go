@@ -10,6 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/halcytone/halcytone/approval"
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/publish"
@@ -40,6 +45,12 @@ type Config struct {
 	Gate       *approval.Gate      // nil: the default policy with no directory
 	Now        func() time.Time    // nil: time.Now
 	Logger     *slog.Logger        // nil: discard
+	// Tracer makes the spans of each step: fetch, assemble, validate,
+	// approve and enqueue (publishers trace their own). nil: no spans.
+	Tracer trace.Tracer
+	// Observer is told each fetch and generation, for metrics; nil: none.
+	// *telemetry.Metrics is one.
+	Observer Observer
 	// EventBuffer is each subscriber's buffer; a subscriber that falls this
 	// far behind is dropped (its channel closed). 0 means 256.
 	EventBuffer int
@@ -59,7 +70,25 @@ type Engine struct {
 	now        func() time.Time
 	log        *slog.Logger
 	events     *broker
+	tracer     trace.Tracer
+	observer   Observer
 }
+
+// Observer is told the outcome of the engine's steps, for metrics.
+type Observer interface {
+	// ObserveFetch counts one fetch of a source reference: source is the
+	// reference's scheme ("sample", "gdocs", ...), status "ok" or the
+	// error's class.
+	ObserveFetch(source, status string)
+	// ObserveGeneration counts one Preview or Generate: status is the
+	// Result's Status or "error".
+	ObserveGeneration(contentType, status string, d time.Duration)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) ObserveFetch(string, string)                     {}
+func (nopObserver) ObserveGeneration(string, string, time.Duration) {}
 
 // New returns an Engine for cfg.
 func New(cfg Config) (*Engine, error) {
@@ -77,6 +106,14 @@ func New(cfg Config) (*Engine, error) {
 		now:        cfg.Now,
 		log:        cfg.Logger,
 		events:     newBroker(cfg.EventBuffer),
+		tracer:     cfg.Tracer,
+		observer:   cfg.Observer,
+	}
+	if e.tracer == nil {
+		e.tracer = noop.NewTracerProvider().Tracer("")
+	}
+	if e.observer == nil {
+		e.observer = nopObserver{}
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -190,4 +227,17 @@ func (b *broker) publish(ev Event) {
 
 func (e *Engine) emit(typ string, j *store.Job, a *store.ApprovalRequest, d *store.Delivery) {
 	e.events.publish(Event{Type: typ, Job: j, Approval: a, Delivery: d, At: e.now().UTC()})
+}
+
+// span starts the span of one step; end records err on it and ends it.
+func (e *Engine) span(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, func(error)) {
+	ctx, sp := e.tracer.Start(ctx, "halcytone."+name, trace.WithAttributes(attrs...))
+	return ctx, func(err error) {
+		if err != nil {
+			sp.RecordError(err)
+			sp.SetStatus(codes.Error, err.Error())
+			sp.SetAttributes(attribute.String("halcytone.error_class", string(content.ClassOf(err))))
+		}
+		sp.End()
+	}
 }

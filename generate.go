@@ -3,7 +3,10 @@ package halcytone
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/halcytone/halcytone/approval"
 	"github.com/halcytone/halcytone/content"
@@ -99,7 +102,7 @@ func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 	switch {
 	case req.DocumentID != "":
 		r.ref = req.DocumentID
-		r.doc, err = e.sources.Fetch(ctx, req.DocumentID)
+		r.doc, err = e.fetch(ctx, req.DocumentID)
 	case req.Content != nil:
 		r.doc = content.DocumentOf(req.Content)
 		r.ref = "content:" + r.doc.Hash
@@ -118,8 +121,26 @@ func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 	return r, nil
 }
 
+// fetch fetches ref from the sources, traced and counted.
+func (e *Engine) fetch(ctx context.Context, ref string) (*content.Document, error) {
+	scheme, _, _ := strings.Cut(ref, ":")
+	ctx, end := e.span(ctx, "fetch", attribute.String("halcytone.source", scheme), attribute.String("halcytone.document_id", ref))
+	doc, err := e.sources.Fetch(ctx, ref)
+	end(err)
+	status := "ok"
+	if err != nil {
+		status = string(content.ClassOf(err))
+		if status == "" {
+			status = "error"
+		}
+	}
+	e.observer.ObserveFetch(scheme, status)
+	return doc, err
+}
+
 func (e *Engine) assemble(ctx context.Context, req *Request, r *resolved) (*content.Bundle, *content.Report, error) {
-	b, err := e.assembler.Assemble(ctx, r.doc, content.Options{
+	actx, end := e.span(ctx, "assemble", attribute.Int("halcytone.channels", len(r.channels)))
+	b, err := e.assembler.Assemble(actx, r.doc, content.Options{
 		Channels:     r.channels,
 		Platforms:    req.Platforms,
 		Template:     req.Template,
@@ -127,10 +148,14 @@ func (e *Engine) assemble(ctx context.Context, req *Request, r *resolved) (*cont
 		ChannelTones: req.ChannelTones,
 		Now:          e.now(),
 	})
+	end(err)
 	if err != nil {
 		return nil, nil, err
 	}
 	b.Source = r.ref
+	vctx, vend := e.span(ctx, "validate")
+	defer func() { vend(nil) }()
+	ctx = vctx
 	rep := content.Check(ctx, e.validator, r.doc, b)
 	for _, c := range r.channels {
 		if p := e.publishers[c]; p != nil {
@@ -143,7 +168,8 @@ func (e *Engine) assemble(ctx context.Context, req *Request, r *resolved) (*cont
 }
 
 // Preview fetches, assembles and validates, and stores nothing.
-func (e *Engine) Preview(ctx context.Context, req Request) (*Result, error) {
+func (e *Engine) Preview(ctx context.Context, req Request) (res *Result, err error) {
+	defer e.observeGeneration(time.Now(), &res)
 	r, err := e.resolve(ctx, &req)
 	if err != nil {
 		return nil, err
@@ -166,7 +192,8 @@ func (e *Engine) Validate(ctx context.Context, c content.Content) *content.Repor
 // in the same transaction as the job. Invalid content gives a Result with
 // StatusValidationFailed and no job. A request repeated with the same
 // IdempotencyKey returns the first job.
-func (e *Engine) Generate(ctx context.Context, req Request) (*Result, error) {
+func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err error) {
+	defer e.observeGeneration(time.Now(), &res)
 	if req.IdempotencyKey != "" {
 		if j, err := e.store.JobByIdempotencyKey(ctx, req.IdempotencyKey); err == nil {
 			return &Result{Status: resultStatus(j), Job: j}, nil
@@ -180,7 +207,7 @@ func (e *Engine) Generate(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Document: r.doc, Bundle: b, Report: rep}
+	res = &Result{Document: r.doc, Bundle: b, Report: rep}
 	if !rep.Valid {
 		res.Status = StatusValidationFailed
 		return res, nil
@@ -219,7 +246,9 @@ func (e *Engine) Generate(ctx context.Context, req Request) (*Result, error) {
 		if err := tx.CreateJob(ctx, job); err != nil {
 			return err
 		}
-		a, evs, err := e.gate.Open(ctx, tx, job, subject, b.Hash)
+		actx, aend := e.span(ctx, "approve", attribute.String("halcytone.job_id", job.ID))
+		a, evs, err := e.gate.Open(actx, tx, job, subject, b.Hash)
+		aend(err)
 		if err != nil {
 			return err
 		}
@@ -233,7 +262,9 @@ func (e *Engine) Generate(ctx context.Context, req Request) (*Result, error) {
 			})
 			return err
 		}
-		updated, err := e.release(ctx, tx, job, req.Force)
+		rctx, rend := e.span(ctx, "enqueue", attribute.String("halcytone.job_id", job.ID))
+		updated, err := e.release(rctx, tx, job, req.Force)
+		rend(err)
 		if err == nil {
 			*job = *updated
 		}
@@ -353,4 +384,17 @@ func channelKey(j *store.Job, ch content.Channel) string {
 		}
 	}
 	return string(ch)
+}
+
+// observeGeneration tells the observer how a Preview or Generate begun at
+// t0 ended.
+func (e *Engine) observeGeneration(t0 time.Time, res **Result) {
+	typ, status := "unknown", "error"
+	if r := *res; r != nil {
+		status = r.Status
+		if r.Bundle != nil {
+			typ = string(r.Bundle.ContentType)
+		}
+	}
+	e.observer.ObserveGeneration(typ, status, time.Since(t0))
 }

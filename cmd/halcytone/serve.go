@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -147,7 +148,8 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 		return fmt.Errorf("reviewers: %w", err)
 	}
 
-	eng, err := halcytone.New(halcytone.Config{Store: a.store, Sources: reg, Queue: a.queue, Publishers: pubs, Gate: gate, Logger: a.log})
+	eng, err := halcytone.New(halcytone.Config{Store: a.store, Sources: reg, Queue: a.queue, Publishers: pubs, Gate: gate,
+		Logger: a.log, Tracer: tracer, Observer: a.metrics})
 	if err != nil {
 		return err
 	}
@@ -386,6 +388,14 @@ func (a *app) periodic(ctx context.Context) {
 }
 
 func (a *app) refreshGauges(ctx context.Context) {
+	for level := 1; level <= 4; level++ {
+		for _, st := range []store.ApprovalState{store.ApprovalPending, store.ApprovalApproved, store.ApprovalRejected, store.ApprovalChangesRequested} {
+			_, n, err := a.store.ListApprovals(ctx, store.ApprovalFilter{Level: level, State: st, Limit: 1})
+			if err == nil {
+				a.metrics.ApprovalRequests.WithLabelValues(strconv.Itoa(level), string(st)).Set(float64(n))
+			}
+		}
+	}
 	for _, st := range []store.JobStatus{store.JobPending, store.JobAwaitingApproval, store.JobScheduled, store.JobInProgress} {
 		p, err := a.store.ListJobs(ctx, store.JobFilter{Statuses: []store.JobStatus{st}, Limit: 1})
 		if err == nil {

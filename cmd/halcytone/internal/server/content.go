@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -207,9 +206,9 @@ func (s *Server) generateRequest(ctx context.Context, b GenerateRequest) (halcyt
 	return req, nil
 }
 
-// run previews or generates req and answers the result.
-func (s *Server) run(ctx context.Context, req halcytone.Request, preview bool, kind string) (*halcytone.Result, error) {
-	t0 := time.Now()
+// run previews or generates req and answers the result. The engine counts
+// it (content_generation_*) when its Observer is the server's metrics.
+func (s *Server) run(ctx context.Context, req halcytone.Request, preview bool, _ string) (*halcytone.Result, error) {
 	var res *halcytone.Result
 	var err error
 	if preview {
@@ -217,14 +216,6 @@ func (s *Server) run(ctx context.Context, req halcytone.Request, preview bool, k
 	} else {
 		res, err = s.engine.Generate(ctx, req)
 	}
-	typ, status := kind, "error"
-	if res != nil {
-		status = res.Status
-		if res.Bundle != nil {
-			typ = string(res.Bundle.ContentType)
-		}
-	}
-	s.cfg.Metrics.ObserveGeneration(typ, status, time.Since(t0))
 	if err != nil {
 		return nil, apiError(err)
 	}
