@@ -297,7 +297,8 @@ func resultStatus(j *store.Job) string {
 // release creates the job's deliveries and enqueues them in tx: the job
 // becomes scheduled (or pending when due now). A channel whose content was
 // already delivered is skipped, unless force gives the job its own keys;
-// a delivery that failed before is taken over by this job.
+// a delivery that failed before, or that a dry run only recorded (when
+// this job is not a dry run), is taken over by this job.
 func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force bool) (*store.Job, error) {
 	now := e.now().UTC()
 	results := map[string]store.ChannelResult{}
@@ -330,17 +331,30 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 			CreatedAt:      now,
 			UpdatedAt:      now,
 		}
+		queueKey := d.IdempotencyKey
 		err = tx.CreateDelivery(ctx, d)
 		if errorsIsConflict(err) {
 			prev, gerr := tx.GetDelivery(ctx, d.IdempotencyKey)
 			if gerr != nil {
 				return nil, gerr
 			}
-			if prev.Status != store.DeliveryFailed {
+			dry := dryRunOnly(prev)
+			if prev.Status != store.DeliveryFailed && !(dry && !job.DryRun) {
 				results[spelled] = store.ChannelResult{Status: "skipped", Error: "already " + string(prev.Status) + " by job " + prev.JobID, Timestamp: now}
 				continue
 			}
+			if dry {
+				// The dry run's queue entry still holds the key (River keeps
+				// completed entries unique for a while): enqueue under a key
+				// of this job, which Work maps back to the delivery.
+				queueKey = d.IdempotencyKey + queueKeySep + job.ID
+			}
 			_, err = tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+				if dry {
+					// Only recorded by a dry run: nothing reached the platform,
+					// so this job starts afresh (no lookup of the dry run).
+					x.Attempts, x.Receipt, x.Checkpoint = 0, nil, ""
+				}
 				x.JobID, x.Status, x.LastError, x.UpdatedAt = job.ID, store.DeliveryPending, "", now
 				return nil
 			})
@@ -348,8 +362,12 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 		if err != nil {
 			return nil, err
 		}
-		if _, err := e.queue.Enqueue(ctx, tx, schedule.Job{JobID: job.ID, DeliveryKey: d.IdempotencyKey, RunAt: runAt}); err != nil {
+		inserted, err := e.queue.Enqueue(ctx, tx, schedule.Job{JobID: job.ID, DeliveryKey: queueKey, RunAt: runAt})
+		if err != nil {
 			return nil, err
+		}
+		if !inserted {
+			return nil, fmt.Errorf("halcytone: enqueue delivery %s of job %s: %w: a live queue entry holds the key", queueKey, job.ID, store.ErrConflict)
 		}
 		queued++
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/publish"
@@ -21,7 +22,8 @@ func errorsIsConflict(err error) bool { return errors.Is(err, store.ErrConflict)
 // unknown marks the delivery "unknown" for a person to reconcile and
 // returns an OutcomeUnknown error, which the queue does not retry.
 func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
-	d, err := e.store.GetDelivery(ctx, qj.DeliveryKey)
+	key, _, _ := strings.Cut(qj.DeliveryKey, queueKeySep)
+	d, err := e.store.GetDelivery(ctx, key)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return &content.Error{Class: content.Permanent, Op: "halcytone: work", Err: fmt.Errorf("delivery %s: %w", qj.DeliveryKey, err)}
@@ -127,8 +129,26 @@ func (e *Engine) queueMaxAttempts() int {
 	return p.MaxAttempts
 }
 
+// queueKeySep separates a delivery's key from the job suffix of a queue
+// entry that re-runs it (see release); delivery keys never contain it.
+const queueKeySep = "#"
+
+// ReceiptDryRun is the Status of the receipt of a delivery a dry-run
+// publisher recorded instead of sending: such a delivery does not count as
+// sent when a later job delivers the same content for real.
+const ReceiptDryRun = "dry_run"
+
 func receipt(r publish.Receipt) store.Receipt {
-	return store.Receipt{ExternalID: r.ExternalID, URL: r.URL, Status: r.Status, Sent: r.Sent, At: r.At.UTC()}
+	out := store.Receipt{ExternalID: r.ExternalID, URL: r.URL, Status: r.Status, Sent: r.Sent, At: r.At.UTC()}
+	if r.DryRun {
+		out.Status = ReceiptDryRun
+	}
+	return out
+}
+
+// dryRunOnly reports whether d was recorded by a dry run, never sent.
+func dryRunOnly(d *store.Delivery) bool {
+	return d.Status == store.DeliverySent && d.Receipt != nil && d.Receipt.Status == ReceiptDryRun
 }
 
 // finish records the outcome of a delivery (perr nil: sent) and settles

@@ -40,8 +40,12 @@ func (b byDryRun) Publish(ctx context.Context, d Delivery) (Receipt, error) {
 }
 
 func (b byDryRun) Lookup(ctx context.Context, key string) (Receipt, bool, error) {
-	if r, ok, err := b.dry.Lookup(ctx, key); err == nil && ok {
+	r, ok, err := b.live.Lookup(ctx, key)
+	if err == nil && ok {
 		return r, true, nil
 	}
-	return b.live.Lookup(ctx, key)
+	if dr, dok, derr := b.dry.Lookup(ctx, key); derr == nil && dok {
+		return dr, true, nil
+	}
+	return r, ok, err
 }
