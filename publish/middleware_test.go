@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/mock"
 	"github.com/halcytone/halcytone/publish"
 )
 
@@ -332,4 +333,32 @@ func TestTelemetry(t *testing.T) {
 	assert.Equal(t, "b", attrs["halcytone.delivery.key"])
 	assert.Equal(t, "twitter", attrs["halcytone.channel"])
 	assert.Equal(t, "auth_expired", attrs["halcytone.error.class"])
+}
+
+// TestRateLimitBeyondDeadlineIsRateLimited: a token that comes only after
+// the attempt's deadline is a RateLimited answer with the wait as
+// RetryAfter (the queue snoozes it), not a failure that opens the breaker.
+func TestRateLimitBeyondDeadlineIsRateLimited(t *testing.T) {
+	rec := mock.NewRecordingPublisher("linkedin", content.ChannelLinkedIn)
+	limited := publish.WithRateLimit(rec, publish.Limits{Caps: map[string]publish.Limit{
+		string(content.PlatformLinkedIn): {Events: 1, Per: time.Hour},
+	}})
+	p := publish.WithCircuitBreaker(limited, publish.BreakerSettings{Failures: 2})
+	b := &content.Bundle{Title: "t", Hash: "h", Social: []content.SocialPost{{Platform: content.PlatformLinkedIn, Text: "hello"}}}
+	deliver := func(key string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err := p.Publish(ctx, publish.Delivery{IdempotencyKey: key, Channel: content.ChannelLinkedIn, Platform: content.PlatformLinkedIn, Bundle: b})
+		return err
+	}
+	require.NoError(t, deliver("k0"), "the first post takes the only token")
+	for i := 1; i <= 5; i++ {
+		err := deliver(fmt.Sprintf("k%d", i))
+		var ce *content.Error
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, content.RateLimited, ce.Class, "attempt %d: %v", i, err)
+		assert.Greater(t, ce.RetryAfter, 50*time.Minute, "the wait for the next token")
+	}
+	assert.Len(t, rec.Published(), 1)
+	assert.Equal(t, "closed", p.State().String(), "quota refusals do not open the breaker")
 }

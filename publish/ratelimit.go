@@ -135,6 +135,13 @@ func (r *RateLimiter) Publish(ctx context.Context, d Delivery) (Receipt, error) 
 	if r.limits.OnWait != nil {
 		r.limits.OnWait(platform, time.Since(start))
 	}
+	var tooLong *waitTooLong
+	if errors.As(err, &tooLong) {
+		// The platform's cap leaves no token within this attempt: a quota,
+		// not a failure (the breaker ignores RateLimited); the queue runs
+		// the delivery again after RetryAfter.
+		return Receipt{}, &content.Error{Class: content.RateLimited, Op: r.Name() + ": rate limit " + key, RetryAfter: tooLong.d, Err: err}
+	}
 	if err != nil {
 		return Receipt{}, &content.Error{Class: content.Retryable, Op: r.Name() + ": rate limit " + key, Err: err}
 	}
@@ -166,8 +173,36 @@ func (r *RateLimiter) wait(ctx context.Context, key, platform string) error {
 		if k.lim == nil {
 			return ctx.Err()
 		}
-		return k.lim.Wait(ctx)
+		now := time.Now()
+		res := k.lim.ReserveN(now, 1)
+		if !res.OK() {
+			return &waitTooLong{d: time.Hour}
+		}
+		d := res.DelayFrom(now)
+		if dl, ok := ctx.Deadline(); ok && now.Add(d).After(dl) {
+			res.CancelAt(now)
+			return &waitTooLong{d: d}
+		}
+		if d == 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			res.CancelAt(time.Now())
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
 	}
+}
+
+// waitTooLong says the next token comes after the context's deadline.
+type waitTooLong struct{ d time.Duration }
+
+func (e *waitTooLong) Error() string {
+	return fmt.Sprintf("no rate token before the deadline: next in %s", e.d.Round(time.Second))
 }
 
 func (r *RateLimiter) key(key, platform string) *rateKey {
