@@ -309,11 +309,13 @@ func presentedKey(r *http.Request, allowQuery bool) string {
 }
 
 // requiredScope returns the scope a request needs, and whether it needs a
-// key at all.
+// key at all. It goes by the clean path, the one the mux routes to, so
+// that "//api/v2/keys" or "/api/v2/jobs/../keys" need what /api/v2/keys
+// needs.
 func requiredScope(r *http.Request) (scope string, protected bool) {
-	p := r.URL.Path
+	p := cleanPath(r.URL.Path)
 	switch {
-	case p == "/api/v2/cache/webhook" && r.Method == http.MethodPost:
+	case p == cacheWebhookPath && r.Method == http.MethodPost:
 		return "", false // authenticated by its HMAC signature
 	case strings.HasPrefix(p, "/api/"):
 	case p == "/ws/live-updates":
@@ -397,7 +399,7 @@ func (k *Keys) Middleware(next http.Handler, problem func(http.ResponseWriter, *
 			problem(w, r, http.StatusServiceUnavailable, "key lookup failed")
 			return
 		}
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if strings.HasPrefix(cleanPath(r.URL.Path), "/api/") {
 			ok, limit, remaining, reset, retry := k.allow(ak)
 			h := w.Header()
 			h.Set("X-RateLimit-Limit", strconv.Itoa(limit))

@@ -11,6 +11,10 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
+// cacheWebhookPath is the path of the cache webhook, authenticated by its
+// signature rather than an API key.
+const cacheWebhookPath = "/api/v2/cache/webhook"
+
 // replayMemory bounds how many webhook ids the cache webhook remembers.
 const replayMemory = 10000
 
@@ -51,7 +55,7 @@ type cacheWebhookInput struct {
 
 func (s *Server) registerCacheWebhook(a *addons) {
 	huma.Register(s.api, huma.Operation{
-		OperationID: "cache-webhook", Method: http.MethodPost, Path: "/api/v2/cache/webhook", Tags: []string{"cache"},
+		OperationID: "cache-webhook", Method: http.MethodPost, Path: cacheWebhookPath, Tags: []string{"cache"},
 		Summary: "Invalidate the cache from a signed platform webhook",
 		Description: "Signed as Standard Webhooks 1.0: webhook-id, webhook-timestamp (Unix seconds, within 5 minutes) and " +
 			"webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>) with HALCYTONE_CACHE_WEBHOOK_SECRET. " +
@@ -88,10 +92,13 @@ func (s *Server) registerCacheWebhook(a *addons) {
 		return &struct{ Body CacheInvalidateBody }{out}, nil
 	})
 	// The body is read raw, for the signature, and decoded after it is
-	// checked; the document still shows its JSON shape.
-	if op := s.api.OpenAPI().Paths["/api/v2/cache/webhook"].Post; op != nil && op.RequestBody != nil {
+	// checked; the document still shows its JSON shape. It is not
+	// required of huma, so that a call without a body is refused for its
+	// missing signature (401) like any other unsigned call.
+	if op := s.api.OpenAPI().Paths[cacheWebhookPath].Post; op != nil && op.RequestBody != nil {
 		schema := s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[CacheWebhookRequest](), true, "CacheWebhookRequest")
 		op.RequestBody.Content = map[string]*huma.MediaType{"application/json": {Schema: schema}}
+		op.RequestBody.Required = false
 	}
 }
 

@@ -4,15 +4,19 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -132,9 +136,14 @@ func New(cfg Config) (*Server, error) {
 	// The metrics middleware reads the matched route from the request it
 	// passed on, so nothing between it and the mux may copy the request:
 	// the key slot is put in the context outside it and filled inside.
+	// Bodies are limited and checked after the key, so that a 413 carries
+	// the rate-limit headers of every /api/ answer and no protected route
+	// reads a body for a caller without a valid key.
 	var h http.Handler = s.mux
-	h = s.cfg.Keys.Middleware(h, s.writeProblem)
+	h = s.redirectUnclean(h)
+	h = s.checkBody(h)
 	h = s.limitBody(h)
+	h = s.cfg.Keys.Middleware(h, s.writeProblem)
 	h = s.stats.middleware(h)
 	h = cfg.Metrics.Middleware(h)
 	h = withKeySlot(h)
@@ -254,6 +263,117 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxJSONDepth bounds how deeply a JSON request body may nest arrays and
+// objects: far beyond any real request, far below what makes decoding,
+// validation or an echo of the value in a problem costly.
+const maxJSONDepth = 64
+
+// checkBody reads the body of a request that passed authentication (its
+// size bounded by limitBody) before any handler sees it: 413 when it is
+// over the limit, also when no Content-Length announced it; 400 when it
+// is not UTF-8 (RFC 8259; encoding/json would silently turn the bytes into
+// U+FFFD) or nests deeper than maxJSONDepth (encoding/json accepts 10,000
+// levels, and huma echoes an invalid value in its problem). The cache
+// webhook's body is read but not inspected: its signature is checked
+// first, over the bytes as they came.
+func (s *Server) checkBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		data, err := io.ReadAll(r.Body)
+		_ = r.Body.Close()
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			s.writeProblem(w, r, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("request body exceeds the limit of %d bytes", tooLarge.Limit))
+			return
+		case err != nil:
+			s.writeProblem(w, r, http.StatusBadRequest, "cannot read the request body: "+err.Error())
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(data))
+		if len(data) > 0 && !(r.Method == http.MethodPost && r.URL.Path == cacheWebhookPath) {
+			if !utf8.Valid(data) {
+				s.writeProblem(w, r, http.StatusBadRequest, "the request body is not valid UTF-8",
+					&huma.ErrorDetail{Location: "body", Message: "JSON text must be encoded in UTF-8 (RFC 8259)"})
+				return
+			}
+			if jsonTooDeep(data, maxJSONDepth) {
+				msg := fmt.Sprintf("the request body nests arrays and objects deeper than %d levels", maxJSONDepth)
+				s.writeProblem(w, r, http.StatusBadRequest, msg, &huma.ErrorDetail{Location: "body", Message: msg})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// jsonTooDeep reports whether the JSON text data nests arrays and objects
+// deeper than limit. It only counts brackets outside strings: whether the
+// text is valid JSON is for the decoder to say.
+func jsonTooDeep(data []byte, limit int) bool {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > limit {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
+}
+
+// cleanPath returns p as the mux routes it: without "." and ".." segments
+// or repeated slashes, keeping a trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
+// redirectUnclean redirects a request for an unclean path to the clean
+// one (307, so that a POST stays a POST), as the mux would, but with a
+// JSON body like every answer.
+func (s *Server) redirectUnclean(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := cleanPath(r.URL.Path); p != r.URL.Path && r.Method != http.MethodConnect {
+			u := *r.URL
+			u.Path, u.RawPath = p, ""
+			w.Header().Set("Location", u.String())
+			writeJSON(w, http.StatusTemporaryRedirect, map[string]string{"location": u.String()})
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
