@@ -255,7 +255,10 @@ func mergeVars(id, name, addr, unsubscribe, preferences string) map[string]strin
 
 // Publish sends the newsletter of d to every subscriber (only test
 // recipients in test mode), resuming after the last checkpointed batch. A
-// delivery already completed returns its receipt and sends nothing.
+// delivery already completed returns its receipt and sends nothing. It
+// asks the CRM for the campaign first and does not post again a batch the
+// CRM holds under its key (one taken just before a crash, before its
+// checkpoint was saved, or all of them when the checkpoint is lost).
 func (c *CRM) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt, error) {
 	const op = "email-crm: publish"
 	nl, err := checkDelivery(op, d)
@@ -284,58 +287,27 @@ func (c *CRM) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt,
 	if err != nil && content.ClassOf(err) != content.NotFound {
 		return publish.Receipt{}, err
 	}
-	sendBatch := func(subs []subscriber) error {
-		n := p.Batches + 1
-		bkey := key + ":" + strconv.Itoa(n)
+	err = c.eachBatch(ctx, p, func(n int, subs []subscriber) (bool, error) {
+		bkey := batchKey(key, n)
 		accepted, ok := known.accepted(bkey)
 		if !ok {
 			body, err := json.Marshal(c.batchRequest(nl, subs))
 			if err != nil {
-				return &content.Error{Class: content.Permanent, Op: op, Err: err}
+				return false, &content.Error{Class: content.Permanent, Op: op, Err: err}
 			}
 			err = c.retry(ctx, true, func() (err error) {
 				accepted, err = c.post(ctx, key, bkey, body)
 				return err
 			})
 			if err != nil {
-				return err
+				return false, err
 			}
 		}
 		p.Batches, p.Sent, p.After = n, p.Sent+accepted, subs[len(subs)-1].ID
-		return c.save(ctx, key, p)
-	}
-	var pending []subscriber
-	cursor := p.After
-	for {
-		var page []subscriber
-		var next string
-		err := c.retry(ctx, false, func() (err error) {
-			page, next, err = c.list(ctx, cursor)
-			return err
-		})
-		if err != nil {
-			return publish.Receipt{}, err
-		}
-		for _, s := range page {
-			if !c.cfg.TestMode || s.Test {
-				pending = append(pending, s)
-			}
-		}
-		for len(pending) >= c.cfg.BatchSize {
-			if err := sendBatch(pending[:c.cfg.BatchSize]); err != nil {
-				return publish.Receipt{}, err
-			}
-			pending = pending[c.cfg.BatchSize:]
-		}
-		if next == "" || len(page) == 0 {
-			break
-		}
-		cursor = next
-	}
-	if len(pending) > 0 {
-		if err := sendBatch(pending); err != nil {
-			return publish.Receipt{}, err
-		}
+		return true, c.save(ctx, key, p)
+	})
+	if err != nil {
+		return publish.Receipt{}, err
 	}
 	p.Done, p.At = true, c.now().UTC()
 	if err := c.save(ctx, key, p); err != nil {
@@ -346,6 +318,55 @@ func (c *CRM) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt,
 
 func (c *CRM) receipt(key string, p progress, status string) publish.Receipt {
 	return publish.Receipt{ExternalID: key, Status: status, Sent: p.Sent, At: p.At}
+}
+
+// batchKey is the idempotency key of the n-th batch (from 1) of the send
+// under key. Batches are numbered in subscriber ID order, so a resumed
+// send, and Lookup, give every batch the key its first attempt had.
+func batchKey(key string, n int) string { return key + ":" + strconv.Itoa(n) }
+
+// eachBatch walks the batches of a send that come after the checkpoint p:
+// it lists the subscribers after p.After page by page (only test ones in
+// test mode) and calls fn with the number and recipients of each batch in
+// order, numbered from p.Batches+1, until fn returns false or an error, or
+// the list ends. It returns fn's error or a listing failure.
+func (c *CRM) eachBatch(ctx context.Context, p progress, fn func(n int, subs []subscriber) (bool, error)) error {
+	n := p.Batches + 1
+	var pending []subscriber
+	cursor := p.After
+	for {
+		var page []subscriber
+		var next string
+		err := c.retry(ctx, false, func() (err error) {
+			page, next, err = c.list(ctx, cursor)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, s := range page {
+			if !c.cfg.TestMode || s.Test {
+				pending = append(pending, s)
+			}
+		}
+		for len(pending) >= c.cfg.BatchSize {
+			more, err := fn(n, pending[:c.cfg.BatchSize:c.cfg.BatchSize])
+			if err != nil || !more {
+				return err
+			}
+			n++
+			pending = pending[c.cfg.BatchSize:]
+		}
+		if next == "" || len(page) == 0 {
+			break
+		}
+		cursor = next
+	}
+	if len(pending) > 0 {
+		_, err := fn(n, pending)
+		return err
+	}
+	return nil
 }
 
 // load reads the checkpoint of key.
@@ -515,12 +536,29 @@ func (c *CRM) campaign(ctx context.Context, id string) (*campaignState, error) {
 	return &out, nil
 }
 
-// Lookup asks the CRM for the campaign of key. The receipt's Status is
-// "sent" when the checkpoint records the send as complete, else "partial";
-// Sent counts the recipients the CRM accepted.
+// Lookup reports whether the send of key is complete, that is whether
+// every batch of it is at the CRM; ok is false for a send never started
+// and for one interrupted half way, so that the Engine publishes again
+// and Publish resumes it (posting only the batches the CRM does not hold).
+// A send the checkpoint records as complete is answered from it, with
+// the receipt Publish returned. Otherwise the CRM's campaign is compared
+// with the batches the send is made of: those after the checkpoint are
+// listed again, as Publish would send them, and the send is complete when
+// the CRM holds each of them under its key (the checkpoint missed the
+// end: a crash, an answer lost after the CRM took the last batch). The
+// receipt then has Status "sent", Sent the recipients the checkpoint and
+// those batches account for, and At the time the CRM took the last batch.
+// Lookup writes nothing.
 func (c *CRM) Lookup(ctx context.Context, key string) (publish.Receipt, bool, error) {
+	p, err := c.load(ctx, key)
+	if err != nil {
+		return publish.Receipt{}, false, err
+	}
+	if p.Done {
+		return c.receipt(key, p, "sent"), true, nil
+	}
 	var st *campaignState
-	err := c.retry(ctx, false, func() (err error) {
+	err = c.retry(ctx, false, func() (err error) {
 		st, err = c.campaign(ctx, key)
 		return err
 	})
@@ -533,11 +571,24 @@ func (c *CRM) Lookup(ctx context.Context, key string) (publish.Receipt, bool, er
 	if len(st.Batches) == 0 {
 		return publish.Receipt{}, false, nil
 	}
-	r := publish.Receipt{ExternalID: key, Status: "partial", Sent: st.Accepted, At: st.Batches[len(st.Batches)-1].CreatedAt}
-	if p, err := c.load(ctx, key); err == nil && p.Done {
-		r.Status = "sent"
+	complete, sent := true, p.Sent
+	err = c.eachBatch(ctx, p, func(n int, _ []subscriber) (bool, error) {
+		accepted, ok := st.accepted(batchKey(key, n))
+		if !ok {
+			complete = false
+			return false, nil
+		}
+		sent += accepted
+		return true, nil
+	})
+	if err != nil {
+		return publish.Receipt{}, false, err
 	}
-	return r, true, nil
+	if !complete {
+		return publish.Receipt{}, false, nil
+	}
+	at := st.Batches[len(st.Batches)-1].CreatedAt
+	return publish.Receipt{ExternalID: key, Status: "sent", Sent: sent, At: at}, true, nil
 }
 
 // endpoint joins path segments, escaped, to the base URL.

@@ -9,7 +9,13 @@
 //     Publish that stops half way (crash, cancelled context, failure) and is
 //     called again with the same delivery resumes after the last batch
 //     recorded, and asks the CRM which batches it already holds before
-//     sending, so no batch is sent twice.
+//     sending, so no batch is sent twice. Checkpoints are saved under the
+//     delivery's own idempotency key, as halcytone.DeliveryCheckpoints
+//     requires; an SMTP save that fails is logged and its progress kept in
+//     the publisher's memory (see SMTP.Publish).
+//   - Lookup finds only a complete send: a send interrupted half way is
+//     reported not found (ok false), so that the Engine publishes it again
+//     and Publish resumes it, rather than taking it for delivered.
 //   - Failures are *content.Error values of the publish taxonomy: 429 is
 //     RateLimited with its Retry-After, 401 AuthExpired, 400/422
 //     InvalidContent with the field, 404 NotFound, 5xx and network failures

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"net/textproto"
@@ -77,10 +78,14 @@ type SMTPConfig struct {
 	UnsubscribeURL    string
 	PreferencesURL    string
 	UnsubscribeMailto string
-	// Checkpoint records progress and the keys sent, so that Lookup is
-	// answered locally and a resumed send skips whom it reached; default
-	// in memory.
+	// Checkpoint records progress under the delivery's idempotency key
+	// itself (halcytone.DeliveryCheckpoints keeps it in the delivery's
+	// row), so that Lookup is answered locally and a resumed send skips
+	// whom it reached; default in memory. A save that fails is logged and
+	// the progress kept in the publisher's memory instead (see Publish).
 	Checkpoint Checkpoint
+	// Logger receives checkpoint failures; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // SMTP publishes newsletters over SMTP with github.com/wneessen/go-mail:
@@ -96,10 +101,17 @@ type SMTP struct {
 	addr   string // host:port, for error messages
 	domain string
 	cp     Checkpoint
+	log    *slog.Logger
 	client *gomail.Client // the settings every connection is dialled with
 	pool   chan *smtpConn
 	now    func() time.Time
 	closed sync.Once
+
+	// unsaved holds, per delivery key, progress that Checkpoint failed to
+	// save, for the life of the publisher; an entry goes once a later
+	// save succeeds.
+	mu      sync.Mutex
+	unsaved map[string]smtpProgress
 }
 
 // smtpConn is a slot of the pool; c is nil when it holds no connection.
@@ -162,9 +174,13 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("email: smtp client for %s: %w", addr, err)
 	}
-	s := &SMTP{cfg: cfg, addr: addr, domain: domain, cp: cfg.Checkpoint, client: client, pool: make(chan *smtpConn, cfg.PoolSize), now: time.Now}
+	s := &SMTP{cfg: cfg, addr: addr, domain: domain, cp: cfg.Checkpoint, log: cfg.Logger, client: client,
+		pool: make(chan *smtpConn, cfg.PoolSize), now: time.Now, unsaved: map[string]smtpProgress{}}
 	if s.cp == nil {
 		s.cp = &MemoryCheckpoint{}
+	}
+	if s.log == nil {
+		s.log = slog.Default()
 	}
 	for range cfg.PoolSize {
 		s.pool <- &smtpConn{}
@@ -307,11 +323,28 @@ type smtpProgress struct {
 	At   time.Time `json:"at,omitzero"`
 }
 
+// ahead reports whether p records more of a send than q.
+func (p smtpProgress) ahead(q smtpProgress) bool {
+	return p.Done && !q.Done || p.Done == q.Done && p.Sent > q.Sent
+}
+
 // Publish sends the newsletter of d to every recipient (only test
 // recipients in test mode), one message each over pooled connections,
 // checkpointing after each message. A delivery already completed returns
 // its receipt and sends nothing; an interrupted one resumes after the last
 // recipient reached.
+//
+// Progress is saved through the Checkpoint under d's idempotency key. A
+// save that fails does not stop the send: the failure is logged (once per
+// Publish) and the progress kept in the publisher's memory, which load
+// consults alongside the Checkpoint, so that a later Publish of the same
+// delivery by this publisher resumes after the last recipient reached
+// instead of sending to the first ones again. The trade-off: what only
+// memory holds is lost with the process, and a send resumed after a
+// restart (or by another process) starts after the last recipient the
+// Checkpoint saved, resending to those reached since. Failing the Publish
+// instead would not avoid that, and would make every retry resend the
+// message whose progress could not be saved.
 //
 // A message counts as reached once the server accepted it (answered the
 // final dot of DATA), even if the connection fails afterwards. A pooled
@@ -326,7 +359,9 @@ type smtpProgress struct {
 // AuthExpired; a failed TLS handshake (an untrusted certificate, say),
 // STARTTLS missing under TLSMandatory or AUTH not offered Permanent; a
 // 5xx to RCPT TO or DATA InvalidContent, any other 5xx Permanent; 4xx
-// replies and network failures before the content went out Retryable.
+// replies and network failures before the content went out Retryable; a
+// checkpoint that cannot be read Retryable, one that cannot be decoded
+// Permanent.
 func (s *SMTP) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt, error) {
 	const op = "email-smtp: publish"
 	nl, err := checkDelivery(op, d)
@@ -345,6 +380,14 @@ func (s *SMTP) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt
 		return publish.Receipt{}, err
 	}
 	if !p.Done {
+		logged := false
+		save := func() {
+			if err := s.save(ctx, key, p); err != nil && !logged {
+				logged = true
+				s.log.WarnContext(ctx, "email-smtp: checkpoint not saved; progress kept in memory, a restart would resend to the recipients reached since the last save",
+					"key", key, "sent", p.Sent, "done", p.Done, "error", err)
+			}
+		}
 		rcpts := s.recipients()
 		for i := p.Sent; i < len(rcpts); i++ {
 			m, err := s.message(key, nl, rcpts[i])
@@ -355,36 +398,32 @@ func (s *SMTP) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt
 				return publish.Receipt{}, err
 			}
 			p.Sent = i + 1
-			if err := s.save(ctx, key, p); err != nil {
-				return publish.Receipt{}, err
-			}
+			save()
 		}
 		p.Done, p.At = true, s.now().UTC()
-		if err := s.save(ctx, key, p); err != nil {
-			return publish.Receipt{}, err
-		}
+		save()
 	}
 	return publish.Receipt{ExternalID: key + "@" + s.domain, Status: "sent", Sent: p.Sent, At: p.At}, nil
 }
 
-// Lookup answers from the checkpoint: the SMTP server keeps no record
-// that can be queried. Status is "sent" when the send completed, else
-// "partial".
+// Lookup answers from the checkpoint (and the progress kept in memory):
+// the SMTP server keeps no record that can be queried. ok is true only
+// for a send that completed, with Status "sent"; a send interrupted half
+// way is not found, so that the Engine publishes again and Publish
+// resumes it after the last recipient reached.
 func (s *SMTP) Lookup(ctx context.Context, key string) (publish.Receipt, bool, error) {
 	p, err := s.load(ctx, key)
-	if err != nil || p.Sent == 0 && !p.Done {
+	if err != nil || !p.Done {
 		return publish.Receipt{}, false, err
 	}
-	r := publish.Receipt{ExternalID: key + "@" + s.domain, Status: "partial", Sent: p.Sent, At: p.At}
-	if p.Done {
-		r.Status = "sent"
-	}
-	return r, true, nil
+	return publish.Receipt{ExternalID: key + "@" + s.domain, Status: "sent", Sent: p.Sent, At: p.At}, true, nil
 }
 
+// load returns the progress of the send of key: the Checkpoint's, or the
+// one kept in memory when that is further along.
 func (s *SMTP) load(ctx context.Context, key string) (smtpProgress, error) {
 	var p smtpProgress
-	v, err := s.cp.Load(ctx, "smtp:"+key)
+	v, err := s.cp.Load(ctx, key)
 	if err != nil {
 		return p, &content.Error{Class: content.Retryable, Op: "email-smtp: load checkpoint", Err: err}
 	}
@@ -393,17 +432,29 @@ func (s *SMTP) load(ctx context.Context, key string) (smtpProgress, error) {
 			return p, &content.Error{Class: content.Permanent, Op: "email-smtp: load checkpoint", Err: fmt.Errorf("malformed checkpoint: %w", err)}
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.unsaved[key]; ok && m.ahead(p) {
+		p = m
+	}
 	return p, nil
 }
 
+// save records p through the Checkpoint under key. When that fails it
+// keeps p in memory and returns the failure; once a save succeeds, the
+// memory of key is dropped.
 func (s *SMTP) save(ctx context.Context, key string, p smtpProgress) error {
 	b, err := json.Marshal(p)
 	if err == nil {
-		err = s.cp.Save(ctx, "smtp:"+key, string(b))
+		err = s.cp.Save(ctx, key, string(b))
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err != nil {
-		return &content.Error{Class: content.Retryable, Op: "email-smtp: save checkpoint", Err: err}
+		s.unsaved[key] = p
+		return err
 	}
+	delete(s.unsaved, key)
 	return nil
 }
 

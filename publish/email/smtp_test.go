@@ -46,6 +46,7 @@ type smtpServer struct {
 	msgs     []received
 	rcptErr  error
 	dataErr  error
+	rcptOnce map[string]error // per address, answered to its next RCPT TO only
 	sessions int
 	accepted int               // connections accepted
 	open     map[net.Conn]bool // connections not closed yet
@@ -188,6 +189,16 @@ func (s *smtpServer) fail(rcpt, data error) {
 	s.rcptErr, s.dataErr = rcpt, data
 }
 
+// failRcptOnce answers the next RCPT TO of addr with err, once.
+func (s *smtpServer) failRcptOnce(addr string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rcptOnce == nil {
+		s.rcptOnce = map[string]error{}
+	}
+	s.rcptOnce[addr] = err
+}
+
 type smtpSession struct {
 	srv  *smtpServer
 	tls  bool
@@ -234,6 +245,10 @@ func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.srv.mu.Lock()
 	err := ss.srv.rcptErr
+	if once, ok := ss.srv.rcptOnce[to]; ok && err == nil {
+		delete(ss.srv.rcptOnce, to)
+		err = once
+	}
 	ss.srv.mu.Unlock()
 	if err != nil {
 		return err
