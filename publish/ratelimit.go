@@ -76,7 +76,10 @@ func ratePlatform(d Delivery) string {
 //
 // Guarantees: Publish waits for its key's token before calling the wrapped
 // publisher and gives up, sending nothing, when ctx ends (a Retryable
-// error wrapping ctx's error); a RateLimited error with RetryAfter pauses
+// error wrapping ctx's error) or when the token or the key's pause comes
+// after ctx's deadline (a RateLimited error whose RetryAfter is the wait:
+// a quota, which the breaker ignores and the queue snoozes for); a
+// RateLimited error with RetryAfter pauses
 // its key until then (capped by MaxPause); so does an answer reporting
 // x-rate-limit-remaining 0, until x-rate-limit-reset. Lookup, Preview and
 // Validate are not limited. It is safe for concurrent use.
@@ -161,6 +164,9 @@ func (r *RateLimiter) wait(ctx context.Context, key, platform string) error {
 		until := k.pausedUntil
 		r.mu.Unlock()
 		if d := time.Until(until); d > 0 {
+			if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
+				return &waitTooLong{d: d} // paused past this attempt: a quota, not a failure
+			}
 			t := time.NewTimer(d)
 			select {
 			case <-ctx.Done():

@@ -9,7 +9,8 @@ import (
 // ByDryRun returns a Publisher that sends deliveries marked DryRun to dry
 // and every other delivery to live: a server with credentials still honours
 // a request's dry_run. Name, Channel, Validate and Preview are live's; Lookup
-// asks dry first (a dry run's key is never sent for real), then live.
+// asks live first, so that a key once dry-run and later sent for real is
+// never taken for sent by its dry-run record, then dry.
 //
 // The usual pair is
 //
