@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,23 +33,23 @@ func postgresURL() string {
 	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 }
 
-// TestEngineOnDatabases runs one approval-and-delivery flow on the real
-// stores and River queues: SQLite in a temp file and PostgreSQL in a schema
-// of its own.
-func TestEngineOnDatabases(t *testing.T) {
-	type backend struct {
-		store store.Store
-		queue func(schedule.Config) (*schedule.RiverQueue, error)
-	}
-	ctx := context.Background()
-	backends := map[string]func(t *testing.T) backend{
-		"sqlite": func(t *testing.T) backend {
+// dbBackend is a real store and a River queue on its database.
+type dbBackend struct {
+	store store.Store
+	queue func(schedule.Config) (*schedule.RiverQueue, error)
+}
+
+// dbBackends opens SQLite in a temp file and PostgreSQL in a schema of
+// its own, dropped at cleanup.
+func dbBackends(ctx context.Context) map[string]func(t *testing.T) dbBackend {
+	return map[string]func(t *testing.T) dbBackend{
+		"sqlite": func(t *testing.T) dbBackend {
 			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = st.Close() })
-			return backend{st, func(c schedule.Config) (*schedule.RiverQueue, error) { return schedule.NewSQLite(ctx, st.DB(), c) }}
+			return dbBackend{st, func(c schedule.Config) (*schedule.RiverQueue, error) { return schedule.NewSQLite(ctx, st.DB(), c) }}
 		},
-		"postgres": func(t *testing.T) backend {
+		"postgres": func(t *testing.T) dbBackend {
 			var b [6]byte
 			_, _ = rand.Read(b[:])
 			schema := "engine_" + hex.EncodeToString(b[:])
@@ -61,12 +62,20 @@ func TestEngineOnDatabases(t *testing.T) {
 					_ = conn.Close(ctx)
 				}
 			})
-			return backend{st, func(c schedule.Config) (*schedule.RiverQueue, error) {
+			return dbBackend{st, func(c schedule.Config) (*schedule.RiverQueue, error) {
 				c.Schema = schema
 				return schedule.NewPostgres(ctx, st.Pool(), c)
 			}}
 		},
 	}
+}
+
+// TestEngineOnDatabases runs one approval-and-delivery flow on the real
+// stores and River queues: SQLite in a temp file and PostgreSQL in a schema
+// of its own.
+func TestEngineOnDatabases(t *testing.T) {
+	ctx := context.Background()
+	backends := dbBackends(ctx)
 	for name, open := range backends {
 		t.Run(name, func(t *testing.T) {
 			b := open(t)
@@ -117,6 +126,64 @@ func TestEngineOnDatabases(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, store.ApprovalApproved, a.State)
 			assert.GreaterOrEqual(t, len(a.Audit), 3, "opened and two approvals")
+		})
+	}
+}
+
+// TestEngineSettlesConcurrentDeliveries: the deliveries of one job,
+// finishing at once on several workers, complete the job. On PostgreSQL
+// each settle used to read the others as pending before taking the job's
+// lock, and a job could stay in_progress for ever.
+func TestEngineSettlesConcurrentDeliveries(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range dbBackends(ctx) {
+		t.Run(name, func(t *testing.T) {
+			b := open(t)
+			var pubs []publish.Publisher
+			chans := []content.Channel{content.ChannelEmail, content.ChannelWebsite, content.ChannelTwitter, content.ChannelLinkedIn, content.ChannelFacebook}
+			for _, ch := range chans {
+				pubs = append(pubs, mock.NewRecordingPublisher(string(ch), ch))
+			}
+			var eng *halcytone.Engine
+			q, err := b.queue(schedule.Config{
+				Workers: 16,
+				Worker: schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error {
+					return eng.Work(ctx, j, attempt)
+				}),
+				FetchPollInterval: 50 * time.Millisecond,
+			})
+			require.NoError(t, err)
+			eng, err = halcytone.New(halcytone.Config{Store: b.store, Sources: source.NewRegistry(), Queue: q, Publishers: pubs})
+			require.NoError(t, err)
+			qctx, cancel := context.WithCancel(ctx)
+			require.NoError(t, q.Start(qctx))
+			t.Cleanup(func() {
+				stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+				defer stop()
+				_ = q.Stop(stopCtx)
+				cancel()
+			})
+
+			var ids []string
+			for i := range 12 {
+				u := &content.Update{Base: content.Base{Title: fmt.Sprintf("Studio hours, week %d", i+1), Priority: 4,
+					Body: fmt.Sprintf("The studio opens at eight on weekdays in week %d, and the evening class moves to seven.", i+1)}}
+				res, err := eng.Generate(ctx, halcytone.Request{Content: u, Channels: []string{"email", "website", "twitter", "linkedin", "facebook"}})
+				require.NoError(t, err)
+				require.NotNil(t, res.Job, "status %s: %+v", res.Status, res.Report)
+				require.Equal(t, halcytone.StatusQueued, res.Status, "level 1: approved at once")
+				ids = append(ids, res.Job.ID)
+			}
+			for _, id := range ids {
+				require.Eventually(t, func() bool {
+					j, err := eng.Job(ctx, id)
+					return err == nil && j.Status.Terminal()
+				}, time.Minute, 20*time.Millisecond, "job %s never finished", id)
+				j, err := eng.Job(ctx, id)
+				require.NoError(t, err)
+				assert.Equal(t, store.JobCompleted, j.Status, "job %s: %+v", id, j.Results)
+				assert.Len(t, j.Results, len(chans))
+			}
 		})
 	}
 }

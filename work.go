@@ -211,6 +211,13 @@ func (e *Engine) settle(ctx context.Context, jobID string, cause error) error {
 // failed (none sent) or partial. It returns the event to emit once the
 // transaction commits.
 func (e *Engine) settleIn(ctx context.Context, q store.Queries, jobID string) (*Event, error) {
+	// Lock the job row before reading its deliveries: deliveries of one
+	// job finishing at once in concurrent transactions (PostgreSQL, READ
+	// COMMITTED) would each read the others as pending, and none would
+	// finish the job. After the lock, the read sees every earlier settle.
+	if _, err := q.UpdateJob(ctx, jobID, func(*store.Job) error { return nil }); err != nil {
+		return nil, err
+	}
 	dels, err := q.ListDeliveries(ctx, jobID)
 	if err != nil {
 		return nil, err
