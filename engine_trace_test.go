@@ -75,3 +75,17 @@ func TestEngineTracesAndObservesSteps(t *testing.T) {
 	}
 	assert.Equal(t, 2, total, "one preview and one generate: %v", obs.generations)
 }
+
+// TestTypedContentNormalizedBeforeApproval: an announcement marked high
+// urgency without a priority gets priority 2 by normalization, so the
+// policy asks for management review (level 3), as validation sees it.
+func TestTypedContentNormalizedBeforeApproval(t *testing.T) {
+	h := newHarness(t)
+	a := &content.Announcement{Base: content.Base{Title: "New studio opens in March",
+		Body: "Our second studio opens on the first of March, with morning and evening classes every weekday.", Published: true}, Urgency: "high"}
+	res, err := h.eng.Generate(context.Background(), halcytone.Request{Content: a, Channels: []string{"email"}, Author: "ada"})
+	require.NoError(t, err)
+	require.NotNil(t, res.Approval, "status %s: %+v", res.Status, res.Report.Issues)
+	assert.Equal(t, 3, res.Approval.Level)
+	assert.Equal(t, content.Priority(0), a.Priority, "the caller's content is left as it was")
+}

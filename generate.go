@@ -104,7 +104,10 @@ func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 		r.ref = req.DocumentID
 		r.doc, err = e.fetch(ctx, req.DocumentID)
 	case req.Content != nil:
-		r.doc = content.DocumentOf(req.Content)
+		// Normalized first, so that what assembly and the approval policy
+		// see (urgency-derived priority, featured, canonical channels)
+		// is what validation checks.
+		r.doc = content.DocumentOf(content.Normalized(req.Content, e.now()))
 		r.ref = "content:" + r.doc.Hash
 	default:
 		r.doc, err = source.Parse([]byte(req.Text), req.Format)

@@ -185,6 +185,17 @@ func isNil(c Content) bool {
 // clone returns a copy of c that shares nothing Normalize changes with c:
 // the struct is copied and so are its slices. Maps are shared; Normalize
 // and the validator do not touch them.
+// Normalized returns a normalized copy of c (see Normalize), leaving c
+// as it is.
+func Normalized(c Content, now time.Time) Content {
+	if isNil(c) {
+		return c
+	}
+	n := clone(c)
+	Normalize(n, now)
+	return n
+}
+
 func clone(c Content) Content {
 	cp := func(s []string) []string {
 		if s == nil {
