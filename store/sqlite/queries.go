@@ -32,8 +32,3 @@ func (q *queries) query(ctx context.Context, query string, args ...any) (*sql.Ro
 func (q *queries) queryRow(ctx context.Context, query string, args ...any) scanner {
 	return q.conn().QueryRowContext(ctx, query, args...)
 }
-
-// errRow is a row whose Scan fails with err.
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
