@@ -122,6 +122,6 @@ func runMigrate(ctx context.Context, args []string, env func(string) string, std
 		return err
 	}
 	a.close()
-	fmt.Fprintf(stdout, "Migrated %s: store and queue schemas are current.\n", *db)
+	fmt.Fprintf(stdout, "Migrated %s: store and queue schemas are current.\n", redactURL(*db))
 	return nil
 }

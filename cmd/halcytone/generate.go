@@ -14,26 +14,18 @@ import (
 	"github.com/halcytone/halcytone/source"
 )
 
-const generateUsage = `Usage: halcytone generate [flags] <source reference>
+// generateSummary is generate's line in the list of commands.
+const generateSummary = "assemble living documents into channel content; print it, write it to files or plan it"
 
-Fetches a living document, assembles it for every requested channel, validates
-the result and prints it. Nothing is published.
-
-A source reference is one of:
-  sample:              the built-in demo living document
-  file:NAME            a file inside --content-dir (a bare path works too)
-  https://HOST/PATH    a web page or raw file (public addresses only, unless allowed)
-  gdocs:DOCUMENT_ID    a Google Doc (needs HALCYTONE_GOOGLE_CREDENTIALS)
-  notion:DATABASE_ID   a Notion database (needs HALCYTONE_NOTION_TOKEN)
-
-Examples:
-  halcytone generate sample:
-  halcytone generate --format json --channels email,twitter sample:
-  halcytone generate --template minimal --tone encouraging file:news.md
-
-Flags:
+// generateSynopsis is the short usage printed with a command-line error.
+const generateSynopsis = `Usage:
+  halcytone generate [flags] <source reference>
+  halcytone generate [flags] --out DIR <folder | reference>...
+  halcytone generate [flags] --plan day|week|month [--count N] [<folder | reference>...]
+Run "halcytone generate -h" for the manual.
 `
 
+// generateFlags are the flags of generate.
 type generateFlags struct {
 	format       string
 	channels     string
@@ -46,38 +38,66 @@ type generateFlags struct {
 	brand        string
 	allowNets    string
 	strict       bool
+	// Batches (generate_batch.go).
+	dir      string
+	out      string
+	plan     string
+	count    int
+	start    string
+	timezone string
 }
 
-func runGenerate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
-	var f generateFlags
+// newGenerateFlagSet declares generate's flags into f, with defaults from
+// env. The help page prints the same set.
+func newGenerateFlagSet(f *generateFlags, env func(string) string) *flag.FlagSet {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, generateUsage); fs.PrintDefaults() }
 	fs.StringVar(&f.format, "format", "text", "output `format`: text, json or html (the newsletter's HTML)")
 	fs.StringVar(&f.channels, "channels", "", "comma-separated `channels` (email, website, twitter, linkedin, facebook, instagram); empty: all")
 	fs.StringVar(&f.platforms, "platforms", "", "comma-separated social `platforms`; empty: the social channels requested")
 	fs.StringVar(&f.template, "template", "", "newsletter `template`: modern, minimal, plain, breathscape (classic = modern)")
 	fs.StringVar(&f.tone, "tone", "", "`tone`: professional, encouraging or medical_scientific")
 	fs.StringVar(&f.channelTones, "channel-tones", "", "per-channel tones, such as `twitter=encouraging,email=professional`")
-	fs.StringVar(&f.contentDir, "content-dir", envOr(env, "HALCYTONE_CONTENT_DIR", "."), "`directory` that file: references are confined to (HALCYTONE_CONTENT_DIR)")
+	fs.StringVar(&f.contentDir, "content-dir", envOr(env, "HALCYTONE_CONTENT_DIR", "."), "`directory` that file: references and folders are confined to (HALCYTONE_CONTENT_DIR)")
 	fs.StringVar(&f.baseURL, "base-url", env("HALCYTONE_BASE_URL"), "the website's root `URL`, for links and JSON-LD (HALCYTONE_BASE_URL)")
 	fs.StringVar(&f.brand, "brand", env("HALCYTONE_BRAND"), "the sender's `name` (HALCYTONE_BRAND)")
 	fs.StringVar(&f.allowNets, "allow-net", env("HALCYTONE_URL_ALLOW"), "comma-separated `CIDRs` that URL fetches may reach although private or loopback (HALCYTONE_URL_ALLOW)")
-	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when validation finds errors")
+	fs.BoolVar(&f.strict, "strict", false, "exit with status 1 when validation finds errors (in a batch: count such documents as failed)")
+	fs.StringVar(&f.dir, "dir", "", "`folder` inside --content-dir: assemble every .md, .markdown, .json and .txt file in it")
+	fs.StringVar(&f.out, "out", "", "write each document's files into a subfolder of `DIR` instead of printing")
+	fs.StringVar(&f.plan, "plan", "", "spread the documents over a `period` (day, week or month) and print or write the plan")
+	fs.IntVar(&f.count, "count", 0, "with --plan: the number of planned publications, documents taken in turn (default: one per document)")
+	fs.StringVar(&f.start, "start", "", "with --plan: when the period starts, RFC 3339 or `YYYY-MM-DD[THH:MM]` in --timezone (default: now)")
+	fs.StringVar(&f.timezone, "timezone", envOr(env, "HALCYTONE_TIMEZONE", "UTC"), "with --plan: IANA time `zone` of the plan (HALCYTONE_TIMEZONE)")
+	return fs
+}
+
+func runGenerate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	var f generateFlags
+	fs := newGenerateFlagSet(&f, env)
+	fs.SetOutput(io.Discard) // errors are printed once, by run
+	fs.Usage = func() { fmt.Fprint(stderr, generateSynopsis) }
 	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: want exactly one source reference, got %d", errUsage, fs.NArg())
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, commandHelp(ctx, command{name: "generate", summary: generateSummary, run: runGenerate}, env))
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	opts, err := f.options()
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	batch, err := f.batchMode(fs.Args())
+	if err != nil {
+		fs.Usage()
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	reg, err := newRegistry(f, env)
 	if err != nil {
 		return err
+	}
+	if batch {
+		return runGenerateBatch(ctx, f, opts, reg, fs.Args(), stdout, stderr)
 	}
 
 	doc, err := reg.Fetch(ctx, reference(fs.Arg(0)))

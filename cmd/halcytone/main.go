@@ -5,6 +5,7 @@
 //
 //	halcytone serve [flags]                       the HTTP/WebSocket API
 //	halcytone generate [flags] <source reference> one document to stdout
+//	halcytone generate --out DIR <folder>         a batch, written to files
 //	halcytone mock                                fake services for demos
 //	halcytone keys create|list|revoke             API keys
 //	halcytone migrate                             apply database migrations
@@ -40,10 +41,11 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the HTTP/WebSocket API (SQLite and dry run by default)", runServe},
-		{"generate", "assemble a living document into channel content and print it", runGenerate},
+		{"generate", generateSummary, runGenerate},
 		{"mock", "run fake CRM, platform, CDN, X, LinkedIn, Graph and Notion services for demos", runMock},
 		{"keys", "create, list and revoke API keys", runKeys},
 		{"migrate", "apply pending database migrations and exit", runMigrate},
+		{"bench", "load-test a server on this machine: seed jobs, run a scenario, read its RSS", runBench},
 	}
 }
 
@@ -54,7 +56,7 @@ Usage:
 
 Commands:
 %s
-Run "halcytone <command> -h" for the flags of a command.
+Run "halcytone --help" for the manual, "halcytone <command> -h" for a command's.
 `
 
 // errUsage marks errors caused by a bad command line (exit status 2).
@@ -75,12 +77,19 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		printUsage(stdout)
+		if err := runHelp(ctx, args[1:], env, stdout); err != nil {
+			fmt.Fprintf(stderr, "halcytone help: %v\n", err)
+			return 2
+		}
 		return 0
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
 			continue
+		}
+		if wantsHelp(c.name, args[1:]) {
+			fmt.Fprint(stdout, commandHelp(ctx, c, env))
+			return 0
 		}
 		err := c.run(ctx, args[1:], env, stdout, stderr)
 		switch {

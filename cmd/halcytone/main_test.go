@@ -107,7 +107,7 @@ func TestGenerateStrict(t *testing.T) {
 	assert.Contains(t, errOut, "validation failed")
 }
 
-func TestUsageErrors(t *testing.T) {
+func TestMainUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -115,7 +115,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{nil, 2, "Commands:"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{[]string{"generate"}, 2, "exactly one source reference"},
+		{[]string{"generate"}, 2, "want a source reference or a folder"},
+		{[]string{"generate", "--no-such-flag", "sample:"}, 2, "flag provided but not defined"},
 		{[]string{"generate", "--format", "xml", "sample:"}, 2, `--format "xml"`},
 		{[]string{"generate", "--channels", "fax", "sample:"}, 2, `channel "fax"`},
 		{[]string{"generate", "--template", "fancy", "sample:"}, 2, `template "fancy"`},
@@ -131,6 +132,9 @@ func TestUsageErrors(t *testing.T) {
 	code, out, _ := runCmd(t, nil, "help")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "generate")
+	code, _, errOut := runCmd(t, nil, "help", "frobnicate")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `no help for "frobnicate"`)
 }
 
 func TestGenerateGoogleDocsFromEnvironment(t *testing.T) {

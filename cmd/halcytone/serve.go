@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -271,8 +273,16 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 			return nil, fmt.Errorf("crm-url: %w", err)
 		}
 	case cfg["smtp-host"] != "":
+		rcpts, err := parseRecipients(cfg["smtp-recipients"])
+		if err != nil {
+			return nil, fmt.Errorf("smtp-recipients: %w", err)
+		}
+		if len(rcpts) == 0 {
+			return nil, errors.New("smtp-recipients: required with smtp-host (nobody would receive the newsletter)")
+		}
 		s, err := email.NewSMTP(email.SMTPConfig{Host: cfg["smtp-host"], Port: cfg.int("smtp-port"), Username: cfg["smtp-username"],
-			Password: cfg["smtp-password"], From: cfg["smtp-from"], TLS: email.TLSPolicy(cfg["smtp-tls"]), Checkpoint: cp})
+			Password: cfg["smtp-password"], From: cfg["smtp-from"], TLS: email.TLSPolicy(cfg["smtp-tls"]), Checkpoint: cp,
+			Recipients: rcpts, Logger: a.log})
 		if err := add(built{s, true}, err); err != nil {
 			return nil, fmt.Errorf("smtp-host: %w", err)
 		}
@@ -305,6 +315,9 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 	x, err := social.NewX(social.XConfig{Endpoint: cfg["x-url"], Token: orPlaceholder(cfg["x-token"]), Keys: cp})
 	if err := add(built{x, cfg["x-token"] != ""}, err); err != nil {
 		return nil, fmt.Errorf("x-token: %w", err)
+	}
+	if cfg["linkedin-token"] != "" && cfg["linkedin-author"] == "" {
+		return nil, errors.New("linkedin-author: required with linkedin-token (urn:li:organization:ID or urn:li:person:ID)")
 	}
 	li, err := social.NewLinkedIn(social.LinkedInConfig{Endpoint: cfg["linkedin-url"], Token: orPlaceholder(cfg["linkedin-token"]),
 		Author: orDefault(cfg["linkedin-author"], "urn:li:organization:0"), Keys: cp})
@@ -353,7 +366,9 @@ func parseReviewers(s string) (approval.Directory, error) {
 // start runs the queue, the server's background work and the periodic
 // schedule and escalation checks until ctx ends.
 func (a *app) start(ctx context.Context) error {
-	if err := a.queue.Start(ctx); err != nil {
+	// The queue outlives the signal: close stops it with a grace period, so
+	// that running deliveries finish instead of being cut off.
+	if err := a.queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
 	a.server.Start(ctx)
@@ -462,7 +477,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	}
 	base := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "Halcytone %s listening on %s (ready in %s)\n", versionString(), base, time.Since(t0).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "  API docs:  %s/docs\n  Health:    %s/health\n  Database:  %s\n", base, base, cfg["database-url"])
+	fmt.Fprintf(stdout, "  API docs:  %s/docs\n  Health:    %s/health\n  Database:  %s\n", base, base, redactURL(cfg["database-url"]))
 	var dry []string
 	for ch, m := range a.modes {
 		if m != "live" {
@@ -497,4 +512,29 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// redactURL hides the password of a database URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
+
+// parseRecipients reads "a@example.com, Ada <ada@example.com>".
+func parseRecipients(s string) ([]email.Recipient, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	list, err := mail.ParseAddressList(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]email.Recipient, 0, len(list))
+	for _, a := range list {
+		out = append(out, email.Recipient{Name: a.Name, Email: a.Address})
+	}
+	return out, nil
 }
