@@ -107,7 +107,14 @@ func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 		// Normalized first, so that what assembly and the approval policy
 		// see (urgency-derived priority, featured, canonical channels)
 		// is what validation checks.
-		r.doc = content.DocumentOf(content.Normalized(req.Content, e.now()))
+		// The date stays as given: a default of "now" would change the
+		// content hash on every call, and unchanged content must keep
+		// its delivery keys.
+		n := content.Normalized(req.Content, e.now())
+		if req.Content.Common().Date.IsZero() {
+			n.Common().Date = time.Time{}
+		}
+		r.doc = content.DocumentOf(n)
 		r.ref = "content:" + r.doc.Hash
 	default:
 		r.doc, err = source.Parse([]byte(req.Text), req.Format)
