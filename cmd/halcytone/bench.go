@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -20,7 +21,8 @@ import (
 const benchUsage = `Usage:
   halcytone bench seed [--database-url URL] [--jobs 100000]
   halcytone bench run  [--target http://127.0.0.1:8000] [--key KEY] --scenario NAME
-                       [--duration 10s] [--concurrency N] [--server-pid PID] [--json]
+                       [--duration 10s] [--concurrency N] [--client http|conn]
+                       [--server-pid PID] [--json]
   halcytone bench rss  --pid PID
 
 seed writes realistic jobs straight into a store, so that the jobs endpoint
@@ -121,7 +123,7 @@ func runBenchRun(ctx context.Context, args []string, env func(string) string, st
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, benchUsage, "\nFlags of run:\n"); fs.PrintDefaults() }
 	fs.StringVar(&o.Target, "target", "http://127.0.0.1:8000", "base `URL` of the server; loopback addresses only")
-	fs.StringVar(&o.Key, "key", env("HALCYTONE_KEY"), "API `key` (default $HALCYTONE_KEY); give it an unlimited rate (HALCYTONE_API_KEYS name:key:admin:0)")
+	fs.StringVar(&o.Key, "key", "", "API `key` (default $HALCYTONE_KEY); give it an unlimited rate (HALCYTONE_API_KEYS name:key:admin:0)")
 	fs.StringVar(&o.Scenario, "scenario", "", "`name`: "+strings.Join(benchScenarios, ", "))
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured `time`, at most 5m (ws: how long updates are triggered)")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured load before the measurement (HTTP scenarios)")
@@ -130,7 +132,7 @@ func runBenchRun(ctx context.Context, args []string, env func(string) string, st
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "timeout of one request")
 	fs.Float64Var(&o.Rate, "rate", 2, "ws: job updates triggered per second")
 	fs.DurationVar(&o.Grace, "grace", 10*time.Second, "ws: longest wait after the last trigger for every client to receive every event")
-	fs.IntVar(&o.ServerPID, "server-pid", 0, "`pid` of the server: report its CPU time during the measurement and its RSS after it (Linux)")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "`pid` of the server: report its CPU time during the measurement, its RSS after it, and the CPU\nother processes used meanwhile (Linux)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -140,6 +142,9 @@ func runBenchRun(ctx context.Context, args []string, env func(string) string, st
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: bench run takes no arguments, got %q", errUsage, fs.Args())
+	}
+	if o.Key == "" {
+		o.Key = env("HALCYTONE_KEY")
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = 16
@@ -217,7 +222,11 @@ func (r *benchResult) print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	} else {
-		fmt.Fprintf(w, "requests     %d, errors %d (transport %d), statuses %v\n", r.Requests, r.Errors, r.TransportErrors, r.Statuses)
+		codes := slices.Sorted(maps.Keys(r.Statuses))
+		for i, c := range codes {
+			codes[i] = fmt.Sprintf("%s × %d", c, r.Statuses[c])
+		}
+		fmt.Fprintf(w, "requests     %d, errors %d (transport %d); status %s\n", r.Requests, r.Errors, r.TransportErrors, strings.Join(codes, ", "))
 		fmt.Fprintf(w, "throughput   %.0f req/s\n", r.RequestsPerSec)
 		l := r.Latency
 		fmt.Fprintf(w, "latency      p50 %.3f ms, p90 %.3f, p95 %.3f, p99 %.3f, p99.9 %.3f, max %.3f (mean %.3f)\n", l.P50, l.P90, l.P95, l.P99, l.P999, l.Max, l.Mean)
@@ -388,13 +397,13 @@ func readProcStatus(pid int) (map[string]int64, error) {
 	return out, nil
 }
 
-// selfCPU returns this process's CPU time so far.
+// selfCPU returns this process's CPU time so far; 0 without /proc.
 func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	ps, err := readProcStat(os.Getpid())
+	if err != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return ps.cpu
 }
 
 // machineCPU returns the time all CPUs spent busy since boot, from the

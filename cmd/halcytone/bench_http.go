@@ -204,18 +204,22 @@ func runHTTPBench(ctx context.Context, o benchOptions, base *url.URL) (*benchRes
 	}
 	workers := make([]requester, o.Concurrency)
 	for i := range workers {
-		switch o.Client {
-		case "conn":
+		workers[i] = b
+		if o.Client == "conn" {
 			cr, err := newConnRequester(b, o.Timeout)
 			if err != nil {
 				return nil, err
 			}
-			defer cr.close()
 			workers[i] = cr
-		default:
-			workers[i] = b
 		}
 	}
+	defer func() {
+		for _, w := range workers {
+			if cr, ok := w.(*connRequester); ok {
+				cr.close()
+			}
+		}
+	}()
 	if o.Warmup > 0 {
 		phase(ctx, workers, o.Warmup, newLatencyHistogram(), &httpCounters{})
 	}

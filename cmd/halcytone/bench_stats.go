@@ -60,9 +60,6 @@ func (h *latencyHistogram) record(d time.Duration) {
 	}
 }
 
-// count returns the number of recorded values.
-func (h *latencyHistogram) count() int64 { return h.n.Load() }
-
 // quantile returns the value at fraction q (0.5 for the median) of the
 // recorded values: the middle of the bucket holding the value of rank
 // ceil(q·n), kept within the recorded minimum and maximum; q ≤ 0 and q ≥ 1

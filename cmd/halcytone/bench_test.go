@@ -109,6 +109,12 @@ func TestBenchCommandLine(t *testing.T) {
 	code, out, _ := runCmd(t, nil, "bench", "help")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "preview_only")
+
+	// The key from the environment is used, never printed as a default.
+	code, _, errOut := runCmd(t, map[string]string{"HALCYTONE_KEY": "secret-key-0123456789abcdef0123456789"}, "bench", "run", "-h")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, errOut, "-scenario")
+	assert.NotContains(t, errOut, "secret-key")
 }
 
 func TestBenchHistogramBuckets(t *testing.T) {
