@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,4 +33,19 @@ func TestSyncListGetJob(t *testing.T) {
 	assert.EqualValues(t, 5, lb["page_size"])
 	assert.NotEmpty(t, list.Header.Get("X-RateLimit-Limit"))
 	assert.NotEmpty(t, list.Header.Get("X-Correlation-ID"))
+}
+
+// TestHealthChecksAreReusedBriefly: /health and /ready run the checks at
+// most once per checkTTL, however often they are polled.
+func TestHealthChecksAreReusedBriefly(t *testing.T) {
+	var runs atomic.Int64
+	ts := newTestServer(t, func(c *Config) {
+		c.Checks = []Check{{Name: "counted", Run: func(context.Context) error { runs.Add(1); return nil }}}
+	})
+	for range 20 {
+		require.Equal(t, http.StatusOK, ts.do(t, "GET", "/health", "", nil).Status)
+		require.Equal(t, http.StatusOK, ts.do(t, "GET", "/ready", "", nil).Status)
+	}
+	assert.Less(t, runs.Load(), int64(20), "40 polls must not run the checks 40 times")
+	assert.Positive(t, runs.Load())
 }

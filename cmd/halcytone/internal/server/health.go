@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -73,6 +74,30 @@ type checkOutcome struct {
 	took  time.Duration
 }
 
+// checkTTL is how long check outcomes are reused: /health is polled
+// often, and each run of the checks queries the database.
+const checkTTL = time.Second
+
+// healthCache keeps the last outcomes of the checks.
+type healthCache struct {
+	mu       sync.Mutex
+	at       time.Time
+	outcomes []checkOutcome
+}
+
+// cachedChecks returns outcomes at most checkTTL old; one caller at a time
+// runs the checks, the others wait for its result.
+func (s *Server) cachedChecks(ctx context.Context) []checkOutcome {
+	h := &s.health
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if now := time.Now(); h.outcomes != nil && now.Sub(h.at) < checkTTL {
+		return h.outcomes
+	}
+	h.outcomes, h.at = s.runChecks(ctx), time.Now()
+	return h.outcomes
+}
+
 func (s *Server) runChecks(ctx context.Context) []checkOutcome {
 	cs := s.checks()
 	out := make([]checkOutcome, len(cs))
@@ -100,7 +125,7 @@ func (s *Server) registerHealth() {
 		Description: "200 when healthy or degraded, 503 when unhealthy. 401 when an invalid API key is presented.",
 	}, func(ctx context.Context, _ *struct{}) (*statusOutput[HealthBody], error) {
 		body := HealthBody{Status: "healthy", Timestamp: s.now().UTC(), Uptime: s.now().Sub(s.started).Seconds(), Version: versionOr(s.cfg.Version), Checks: map[string]CheckResult{}}
-		for _, o := range s.runChecks(ctx) {
+		for _, o := range s.cachedChecks(ctx) {
 			r := CheckResult{Status: "pass", Message: "ok", LatencyMS: float64(o.took.Microseconds()) / 1000}
 			if o.err != nil {
 				r.Status, r.Message = "warn", o.err.Error()
@@ -124,7 +149,7 @@ func (s *Server) registerHealth() {
 		Summary: "Readiness: 503 until every required check passes",
 	}, func(ctx context.Context, _ *struct{}) (*statusOutput[ReadyBody], error) {
 		body := ReadyBody{Ready: true, Checks: []ReadyCheck{}}
-		for _, o := range s.runChecks(ctx) {
+		for _, o := range s.cachedChecks(ctx) {
 			rc := ReadyCheck{Name: o.check.Name, Ready: o.err == nil, Message: "ok", Required: o.check.Required}
 			if o.err != nil {
 				rc.Message = o.err.Error()

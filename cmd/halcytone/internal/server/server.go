@@ -64,9 +64,10 @@ type Server struct {
 	started time.Time
 	now     func() time.Time
 	stats   *requestStats
-	extra   *addons  // cache, cache webhook and CDN state (cache_http.go)
-	jobs    *jobHub  // /ws/jobs (wsjobs.go)
-	live    *liveHub // live-session rooms (live.go)
+	health  healthCache // health.go
+	extra   *addons     // cache, cache webhook and CDN state (cache_http.go)
+	jobs    *jobHub     // /ws/jobs (wsjobs.go)
+	live    *liveHub    // live-session rooms (live.go)
 
 	bgMu   sync.Mutex
 	bgStop []func()
