@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -48,4 +49,16 @@ func TestHealthChecksAreReusedBriefly(t *testing.T) {
 	}
 	assert.Less(t, runs.Load(), int64(20), "40 polls must not run the checks 40 times")
 	assert.Positive(t, runs.Load())
+}
+
+// TestBodyLimitConfigurable: a configured limit above huma's own 1 MiB
+// default is the one that applies.
+func TestBodyLimitConfigurable(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.BodyLimit = 2 << 20 })
+	body := `{"content":{"type":"update","title":"A long one","content":"` + strings.Repeat("breathe ", (3<<20)/16) + `"}}`
+	require.Greater(t, len(body), 1<<20)
+	res := ts.do(t, "POST", "/api/v2/content/validate", ts.Admin, body)
+	assert.NotEqual(t, http.StatusRequestEntityTooLarge, res.Status, "%s", res.Body[:min(len(res.Body), 300)])
+	res = ts.do(t, "POST", "/api/v2/content/validate", ts.Admin, `{"content":"`+strings.Repeat("x", 2<<20)+`"}`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, res.Status)
 }

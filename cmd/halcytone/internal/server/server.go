@@ -110,6 +110,14 @@ func New(cfg Config) (*Server, error) {
 		"bearer": {Type: "http", Scheme: "bearer", Description: "an API key"},
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key"},
 	}
+	// huma caps every body at 1 MiB on its own; the configured limit wins
+	// (limitBody and checkBody enforce it before huma reads anything).
+	limit := cfg.BodyLimit
+	hc.OnAddOperation = append(hc.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+		if op.MaxBodyBytes != 0 {
+			op.MaxBodyBytes = limit + 1
+		}
+	})
 	s.api = humago.New(s.mux, hc)
 
 	for _, register := range []func(){
