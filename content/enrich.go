@@ -3,6 +3,7 @@ package content
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -125,10 +126,15 @@ func splitBudget(s string, max int) (head, rest string) {
 	return s[:cut], s[cut:]
 }
 
+// defaultParser is goldmark's default parser, built once: building one
+// costs more than parsing a short body, and a parser is safe for
+// concurrent use (as the assembler's goldmark.Markdown is).
+var defaultParser = sync.OnceValue(goldmark.DefaultParser)
+
 // analyseMarkdown parses md with goldmark; see analyse.
 func analyseMarkdown(md string) analysis {
 	src := []byte(md)
-	root := goldmark.DefaultParser().Parse(gtext.NewReader(src))
+	root := defaultParser().Parse(gtext.NewReader(src))
 	var a analysis
 	var blocks []string
 	var cur strings.Builder

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -129,12 +130,16 @@ func absoluteHTTP(s string) bool {
 	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
+// strictPolicy is bluemonday's strict policy, built once (building a
+// policy is costly; using one is safe for concurrent use).
+var strictPolicy = sync.OnceValue(bluemonday.StrictPolicy)
+
 // htmlText returns the text of an HTML fragment: tags removed (and the
 // content of script and style), entities decoded, white space collapsed.
 func htmlText(h string) string {
 	if h == "" {
 		return ""
 	}
-	t := html.UnescapeString(bluemonday.StrictPolicy().Sanitize(h))
+	t := html.UnescapeString(strictPolicy().Sanitize(h))
 	return strings.Join(strings.Fields(t), " ")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yuin/goldmark"
@@ -67,11 +68,16 @@ func ParseMarkdown(data []byte) (*content.Document, error) {
 	// Parse a copy whose over-long paragraphs are masked (goldmark's inline
 	// parsing is quadratic on some inputs); offsets are kept, so the text
 	// is still read from src.
-	root := goldmark.DefaultParser().Parse(text.NewReader(content.MaskLongInline(src, content.MaxInlineBlock)))
+	root := defaultParser().Parse(text.NewReader(content.MaskLongInline(src, content.MaxInlineBlock)))
 	p := &mdParser{src: src}
 	p.walk(root)
 	return p.document(), nil
 }
+
+// defaultParser is goldmark's default parser, built once: building one
+// per call cost more than many parses, and a parser is safe for
+// concurrent use.
+var defaultParser = sync.OnceValue(goldmark.DefaultParser)
 
 // mdParser holds the state of one ParseMarkdown call.
 type mdParser struct {
