@@ -62,3 +62,13 @@ func TestBodyLimitConfigurable(t *testing.T) {
 	res = ts.do(t, "POST", "/api/v2/content/validate", ts.Admin, `{"content":"`+strings.Repeat("x", 2<<20)+`"}`)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, res.Status)
 }
+
+func TestWrongMethodIs405(t *testing.T) {
+	ts := newTestServer(t)
+	res := ts.do(t, http.MethodPut, "/api/v2/jobs", ts.Admin, map[string]any{})
+	assert.Equal(t, http.StatusMethodNotAllowed, res.Status, "%s", res.Body)
+	assert.Contains(t, res.Header.Get("Allow"), "GET")
+	assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+	res = ts.do(t, http.MethodGet, "/api/v2/no-such-thing", ts.Admin, nil)
+	assert.Equal(t, http.StatusNotFound, res.Status)
+}
