@@ -1,12 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -71,4 +76,40 @@ func TestWrongMethodIs405(t *testing.T) {
 	assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
 	res = ts.do(t, http.MethodGet, "/api/v2/no-such-thing", ts.Admin, nil)
 	assert.Equal(t, http.StatusNotFound, res.Status)
+}
+
+// TestInternalErrorsAreLoggedNotSent: an error outside the taxonomy is a
+// 500 whose body says "internal error" and whose cause goes to the log.
+func TestInternalErrorsAreLoggedNotSent(t *testing.T) {
+	var logs safeBuffer
+	ts := newTestServer(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	huma.Register(ts.API(), huma.Operation{OperationID: "boom", Method: http.MethodGet, Path: "/api/v2/test-boom"},
+		func(context.Context, *struct{}) (*struct{}, error) {
+			return nil, apiError(errors.New("disk on fire: secret detail"))
+		})
+	res := ts.do(t, http.MethodGet, "/api/v2/test-boom", ts.Admin, nil)
+	assert.Equal(t, http.StatusInternalServerError, res.Status)
+	assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+	body := res.JSON(t)
+	assert.Equal(t, "internal error", body["detail"])
+	assert.NotContains(t, string(res.Body), "disk on fire", "the cause is not sent")
+	assert.Contains(t, logs.String(), "disk on fire", "the cause is logged")
+}
+
+// safeBuffer is a bytes.Buffer safe for concurrent writes.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

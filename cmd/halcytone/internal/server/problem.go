@@ -94,9 +94,39 @@ func problemOf(err error) (status int, detail, field string, retryAfter int) {
 	return http.StatusInternalServerError, "internal error", "", 0
 }
 
+// internalError is the 500 of an error the taxonomy does not know: the
+// client reads "internal error", and the cause is logged (see
+// logInternal), never sent.
+type internalError struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	cause  error
+}
+
+func (e *internalError) Error() string { return "internal error: " + e.cause.Error() }
+
+// GetStatus implements huma.StatusError.
+func (e *internalError) GetStatus() int { return http.StatusInternalServerError }
+
+// ContentType implements huma.ContentTypeFilter.
+func (e *internalError) ContentType(string) string { return problemType }
+
+// logInternal is a huma transformer that logs the cause of each 500.
+func (s *Server) logInternal(ctx huma.Context, _ string, v any) (any, error) {
+	if e, ok := v.(*internalError); ok {
+		s.log.ErrorContext(ctx.Context(), "internal error", "method", ctx.Method(), "path", ctx.URL().Path, "err", e.cause)
+	}
+	return v, nil
+}
+
 // apiError turns a library error into the huma error its handler returns.
 func apiError(err error) error {
 	status, detail, field, retryAfter := problemOf(err)
+	if status == http.StatusInternalServerError {
+		return &internalError{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, cause: err}
+	}
 	var errs []error
 	if field != "" {
 		errs = append(errs, &huma.ErrorDetail{Location: "body." + field, Message: detail})

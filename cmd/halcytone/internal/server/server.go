@@ -104,7 +104,8 @@ func New(cfg Config) (*Server, error) {
 	hc := huma.DefaultConfig("Halcytone API", versionOr(cfg.Version))
 	hc.Info.Description = "Living documents in, validated multi-channel content out. See API.md."
 	hc.CreateHooks = nil // no $schema field, no Link header: the dashboard reads plain objects
-	hc.DocsPath = ""     // /docs is served from an embedded renderer (docs.go)
+	hc.Transformers = append(hc.Transformers, s.logInternal)
+	hc.DocsPath = "" // /docs is served from an embedded renderer (docs.go)
 	hc.OpenAPIPath = "/openapi"
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "an API key"},
