@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,27 +106,22 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 	}
 	qcfg := schedule.Config{Worker: worker, Workers: cfg.int("workers"), Logger: slog.New(riverLog)}
 
-	dbURL := cfg["database-url"]
-	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
-		pg, err := postgres.Open(ctx, dbURL)
-		if err != nil {
-			return fmt.Errorf("database-url: %w", err)
-		}
-		a.store = pg
-		a.closers = append(a.closers, func() error { pg.Close(); return nil })
-		if a.queue, err = schedule.NewPostgres(ctx, pg.Pool(), qcfg); err != nil {
-			return fmt.Errorf("queue: %w", err)
-		}
-	} else {
-		lite, err := sqlite.OpenURL(ctx, dbURL)
-		if err != nil {
-			return fmt.Errorf("database-url: %w", err)
-		}
-		a.store = lite
-		a.closers = append(a.closers, lite.Close)
-		if a.queue, err = schedule.NewSQLite(ctx, lite.DB(), qcfg); err != nil {
-			return fmt.Errorf("queue: %w", err)
-		}
+	st, closeStore, err := openStore(ctx, cfg["database-url"])
+	if err != nil {
+		return fmt.Errorf("database-url: %w", err)
+	}
+	a.store = st
+	a.closers = append(a.closers, closeStore)
+	switch db := st.(type) {
+	case *postgres.Store:
+		a.queue, err = schedule.NewPostgres(ctx, db.Pool(), qcfg)
+	case *sqlite.Store:
+		a.queue, err = schedule.NewSQLite(ctx, db.DB(), qcfg)
+	default:
+		err = fmt.Errorf("no queue for store %T", st)
+	}
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
 	}
 
 	reg, err := newRegistry(generateFlags{contentDir: cfg["content-dir"], allowNets: cfg["url-allow"]}, func(k string) string {
@@ -212,14 +208,6 @@ func (a *app) publisherCheck() error {
 	return nil
 }
 
-func sortStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s
-}
 
 // publishers builds one publisher per channel: live (behind the whole
 // middleware stack, still honouring a request's dry_run) when its
@@ -485,7 +473,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 		}
 	}
 	if len(dry) > 0 {
-		fmt.Fprintf(stdout, "  Dry run:   %s (nothing leaves this machine for these channels)\n", strings.Join(sortStrings(dry), ", "))
+		fmt.Fprintf(stdout, "  Dry run:   %s (nothing leaves this machine for these channels)\n", strings.Join(slices.Sorted(slices.Values(dry)), ", "))
 	}
 	if admin != "" {
 		fmt.Fprintf(stdout, "\nA new admin API key was created. It is shown only this once:\n\n  %s\n\nExport it: export HALCYTONE_KEY=%s\n\n", admin, admin)

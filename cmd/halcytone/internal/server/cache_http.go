@@ -252,7 +252,7 @@ func (s *Server) cachedPreview(ctx context.Context, documentID, templateStyle, t
 		}
 	}
 	v, err := a.flights.do(ctx, key, func() (any, error) {
-		res, err := s.run(ctx, req, true, "unknown")
+		res, err := s.run(ctx, req, true)
 		if err != nil {
 			return nil, err
 		}

@@ -208,7 +208,7 @@ func (s *Server) generateRequest(ctx context.Context, b GenerateRequest) (halcyt
 
 // run previews or generates req and answers the result. The engine counts
 // it (content_generation_*) when its Observer is the server's metrics.
-func (s *Server) run(ctx context.Context, req halcytone.Request, preview bool, _ string) (*halcytone.Result, error) {
+func (s *Server) run(ctx context.Context, req halcytone.Request, preview bool) (*halcytone.Result, error) {
 	var res *halcytone.Result
 	var err error
 	if preview {
@@ -250,7 +250,7 @@ func (s *Server) validate(ctx context.Context, b ValidateRequest) (ReportBody, e
 		if err := json.Unmarshal(b.Content, &d); err != nil {
 			return ReportBody{}, invalid("content", "%v", err)
 		}
-		res, err := s.run(ctx, halcytone.Request{Text: d.Text, Format: content.Format(d.Format), Author: author(ctx)}, true, "document")
+		res, err := s.run(ctx, halcytone.Request{Text: d.Text, Format: content.Format(d.Format), Author: author(ctx)}, true)
 		if err != nil {
 			return ReportBody{}, err
 		}
@@ -314,7 +314,7 @@ func (s *Server) registerContent() {
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.run(ctx, req, in.Body.PreviewOnly, "unknown")
+		res, err := s.run(ctx, req, in.Body.PreviewOnly)
 		if err != nil {
 			return nil, err
 		}

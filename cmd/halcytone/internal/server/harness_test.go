@@ -38,10 +38,20 @@ type testServer struct {
 // newTestServer starts a server; configure may adjust the Config.
 func newTestServer(t *testing.T, configure ...func(*Config)) *testServer {
 	t.Helper()
+	return newTestServerWithSources(t, nil, configure...)
+}
+
+// newTestServerWithSources is newTestServer with more sources registered
+// by sources (such as the SSRF-guarded URL source).
+func newTestServerWithSources(t *testing.T, sources func(*source.Registry), configure ...func(*Config)) *testServer {
+	t.Helper()
 	ts := &testServer{Store: mock.NewStore(), Queue: mock.NewQueue(nil), Source: mock.NewSource(), Pubs: map[content.Channel]*mock.RecordingPublisher{}}
 	ts.Queue.MaxDelay = time.Millisecond
 	reg := source.NewRegistry()
 	reg.Register("mem", ts.Source)
+	if sources != nil {
+		sources(reg)
+	}
 	var pubs []publish.Publisher
 	for _, ch := range []content.Channel{content.ChannelEmail, content.ChannelWebsite, content.ChannelTwitter, content.ChannelLinkedIn, content.ChannelFacebook, content.ChannelInstagram} {
 		p := mock.NewRecordingPublisher(string(ch), ch)

@@ -88,7 +88,7 @@ func (s *Server) registerLiveHTTP(h *liveHub) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.run(ctx, req, !in.Body.Publish, string(content.TypeSession))
+		res, err := s.run(ctx, req, !in.Body.Publish)
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -19,14 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/halcytone/halcytone"
-	"github.com/halcytone/halcytone/approval"
-	"github.com/halcytone/halcytone/content"
-	"github.com/halcytone/halcytone/mock"
-	"github.com/halcytone/halcytone/publish"
 	"github.com/halcytone/halcytone/source"
 	"github.com/halcytone/halcytone/store"
-	"github.com/halcytone/halcytone/telemetry"
 )
 
 // secTimeout bounds every request of the security tests: a hang is a
@@ -607,46 +600,11 @@ func TestSecurityMalformedBodies(t *testing.T) {
 // so that the SSRF guard itself answers.
 func newSSRFServer(t *testing.T, guard source.Guard) *testServer {
 	t.Helper()
-	ts := &testServer{Store: mock.NewStore(), Queue: mock.NewQueue(nil), Source: mock.NewSource(), Pubs: map[content.Channel]*mock.RecordingPublisher{}}
-	ts.Queue.MaxDelay = time.Millisecond
-	reg := source.NewRegistry()
-	reg.Register("mem", ts.Source)
-	u := source.NewURL(source.URLConfig{Guard: guard, Timeout: 10 * time.Second})
-	reg.Register("http", u)
-	reg.Register("https", u)
-	var pubs []publish.Publisher
-	for _, ch := range []content.Channel{content.ChannelEmail, content.ChannelWebsite, content.ChannelTwitter} {
-		p := mock.NewRecordingPublisher(string(ch), ch)
-		ts.Pubs[ch] = p
-		pubs = append(pubs, p)
-	}
-	eng, err := halcytone.New(halcytone.Config{
-		Store: ts.Store, Sources: reg, Queue: ts.Queue, Publishers: pubs,
-		Gate: &approval.Gate{Policy: approval.DefaultPolicy(), Directory: approval.StaticDirectory{"erin": {"editor"}}},
+	return newTestServerWithSources(t, func(reg *source.Registry) {
+		u := source.NewURL(source.URLConfig{Guard: guard, Timeout: 10 * time.Second})
+		reg.Register("http", u)
+		reg.Register("https", u)
 	})
-	require.NoError(t, err)
-	ts.Engine = eng
-	ts.Queue.Worker = eng
-	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, ts.Queue.Start(ctx))
-	metrics, err := telemetry.NewMetrics()
-	require.NoError(t, err)
-	ts.Keys = NewKeys(ts.Store, nil)
-	srv, err := New(Config{Engine: eng, Metrics: metrics, Keys: ts.Keys, Version: "test"})
-	require.NoError(t, err)
-	ts.Server = srv
-	ts.Admin, err = ts.Keys.Bootstrap(ctx)
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv)
-	ts.URL = hs.URL
-	srv.Start(ctx)
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close()
-		_ = ts.Queue.Stop(context.Background())
-		cancel()
-	})
-	return ts
 }
 
 // secSSRFTargets are document references and webhook URLs no request may
