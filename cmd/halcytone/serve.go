@@ -208,7 +208,6 @@ func (a *app) publisherCheck() error {
 	return nil
 }
 
-
 // publishers builds one publisher per channel: live (behind the whole
 // middleware stack, still honouring a request's dry_run) when its
 // credentials are configured and --dry-run is off, dry run otherwise.
