@@ -49,8 +49,14 @@ type wsConn struct {
 	send   chan []byte
 	ctx    context.Context // ends when the connection must close; its cause says why
 	cancel context.CancelCauseFunc
-	gone   atomic.Bool   // set once the connection is being dropped
-	done   chan struct{} // closed when writeLoop has closed the connection
+	// writes bounds the writes: it ends on a drop, not on shutdown, so that
+	// a shutdown lets the write under way finish and then closes gracefully.
+	// (coder/websocket closes the connection at once when the context of a
+	// write ends, even just after the frame was flushed.)
+	writes      context.Context
+	abortWrites context.CancelFunc
+	gone        atomic.Bool   // set once the connection is being dropped
+	done        chan struct{} // closed when writeLoop has closed the connection
 }
 
 func newWSConn(parent context.Context, c *websocket.Conn, buffer int) *wsConn {
@@ -58,7 +64,11 @@ func newWSConn(parent context.Context, c *websocket.Conn, buffer int) *wsConn {
 		buffer = wsSendBuffer
 	}
 	ctx, cancel := context.WithCancelCause(parent)
-	return &wsConn{conn: c, send: make(chan []byte, buffer), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	writes, abort := context.WithCancel(context.WithoutCancel(parent))
+	return &wsConn{
+		conn: c, send: make(chan []byte, buffer), ctx: ctx, cancel: cancel,
+		writes: writes, abortWrites: abort, done: make(chan struct{}),
+	}
 }
 
 // enqueue queues msg without ever blocking: a client whose buffer is full
@@ -77,9 +87,11 @@ func (w *wsConn) enqueue(msg []byte) bool {
 }
 
 // drop ends the connection for cause (the first cause wins).
+// A write under way is abandoned: the client is gone or not reading.
 func (w *wsConn) drop(cause error) {
 	w.gone.Store(true)
 	w.cancel(cause)
+	w.abortWrites()
 }
 
 // writeLoop writes queued messages and pings every ping interval until
@@ -87,6 +99,7 @@ func (w *wsConn) drop(cause error) {
 // connection: with the status of a *wsClose cause, at once otherwise.
 func (w *wsConn) writeLoop(ping time.Duration) {
 	defer close(w.done)
+	defer w.abortWrites()
 	if ping <= 0 {
 		ping = wsPingEvery
 	}
@@ -100,14 +113,14 @@ func (w *wsConn) writeLoop(ping time.Duration) {
 		case msg := <-w.send:
 			// A drop during a write (the client stopped reading and its
 			// buffer filled up) closes the connection at once.
-			ctx, cancel := context.WithTimeout(w.ctx, wsWriteTimeout)
+			ctx, cancel := context.WithTimeout(w.writes, wsWriteTimeout)
 			err := w.conn.Write(ctx, websocket.MessageText, msg)
 			cancel()
 			if err != nil {
 				w.drop(err)
 			}
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(w.ctx, wsWriteTimeout)
+			ctx, cancel := context.WithTimeout(w.writes, wsWriteTimeout)
 			err := w.conn.Ping(ctx)
 			cancel()
 			if err != nil {
