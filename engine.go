@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -72,6 +73,8 @@ type Engine struct {
 	events     *broker
 	tracer     trace.Tracer
 	observer   Observer
+
+	jobsVersion atomic.Uint64 // see JobsVersion
 }
 
 // Observer is told the outcome of the engine's steps, for metrics.
@@ -96,7 +99,6 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("halcytone: Config needs a Store, Sources and a Queue")
 	}
 	e := &Engine{
-		store:      cfg.Store,
 		sources:    cfg.Sources,
 		queue:      cfg.Queue,
 		publishers: map[content.Channel]publish.Publisher{},
@@ -109,6 +111,7 @@ func New(cfg Config) (*Engine, error) {
 		tracer:     cfg.Tracer,
 		observer:   cfg.Observer,
 	}
+	e.store = versionedStore{Store: cfg.Store, version: &e.jobsVersion}
 	if e.tracer == nil {
 		e.tracer = noop.NewTracerProvider().Tracer("")
 	}
@@ -139,7 +142,8 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Store returns the engine's store.
+// Store returns the engine's store; job writes through it change
+// JobsVersion.
 func (e *Engine) Store() store.Store { return e.store }
 
 // newID returns a random identifier with the given prefix.
