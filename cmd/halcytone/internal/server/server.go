@@ -150,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 	// the rate-limit headers of every /api/ answer and no protected route
 	// reads a body for a caller without a valid key.
 	var h http.Handler = s.mux
+	h = newJobListCache(cfg.Engine.JobsVersion).wrap(h) // jobscache.go
 	h = s.redirectUnclean(h)
 	h = s.checkBody(h)
 	h = s.limitBody(h)
