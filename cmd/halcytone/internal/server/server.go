@@ -178,6 +178,7 @@ func (s *Server) Start(ctx context.Context) {
 		s.startJobEvents, // wsjobs.go
 		s.startLive,      // live.go
 		s.startWebhooks,  // webhooks.go
+		s.startIdleTrim,  // memtrim.go
 	} {
 		stop := start(ctx)
 		s.bgMu.Lock()

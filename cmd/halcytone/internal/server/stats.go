@@ -50,6 +50,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (WebSockets).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// count returns the number of requests answered so far.
+func (st *requestStats) count() int64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.total
+}
+
 func (st *requestStats) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
