@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -308,6 +309,43 @@ func presentedKey(r *http.Request, allowQuery bool) string {
 	return key
 }
 
+// isRiverUI reports whether r is for the River UI.
+func isRiverUI(r *http.Request) bool {
+	p := cleanPath(r.URL.Path)
+	return p == "/riverui" || strings.HasPrefix(p, "/riverui/")
+}
+
+// basicKey returns the password of HTTP Basic credentials, the way a
+// browser can present an API key (the River UI): the user name is ignored.
+func basicKey(r *http.Request) (string, bool) {
+	_, password, ok := r.BasicAuth()
+	if !ok || password == "" {
+		return "", false
+	}
+	return password, true
+}
+
+// sameOriginWrite reports whether r may act on credentials the browser
+// sent by itself: safe methods always; others only when the browser says
+// the request comes from the same origin (Sec-Fetch-Site, or else an
+// Origin equal to the request's host). A request with neither header does
+// not come from a browser page.
+func sameOriginWrite(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+}
+
 // requiredScope returns the scope a request needs, and whether it needs a
 // key at all. It goes by the clean path, the one the mux routes to, so
 // that "//api/v2/keys" or "/api/v2/jobs/../keys" need what /api/v2/keys
@@ -322,7 +360,7 @@ func requiredScope(r *http.Request) (scope string, protected bool) {
 		return ScopeRead, true
 	case strings.HasPrefix(p, "/ws/session/"):
 		return ScopeWrite, true
-	case p == "/riverui" || strings.HasPrefix(p, "/riverui/"):
+	case isRiverUI(r):
 		return ScopeAdmin, true
 	default:
 		return "", false
@@ -386,9 +424,21 @@ func (k *Keys) Middleware(next http.Handler, problem func(http.ResponseWriter, *
 			next.ServeHTTP(w, r)
 			return
 		}
-		ak, err := k.Authenticate(r.Context(), presentedKey(r, strings.HasPrefix(r.URL.Path, "/ws/")))
+		ui := isRiverUI(r)
+		raw := presentedKey(r, strings.HasPrefix(r.URL.Path, "/ws/"))
+		basic := false
+		if raw == "" && ui {
+			raw, basic = basicKey(r)
+		}
+		ak, err := k.Authenticate(r.Context(), raw)
 		switch {
 		case errors.Is(err, ErrNoKey), errors.Is(err, ErrUnknownKey):
+			if ui {
+				// A browser asks for Basic credentials: the key is the password.
+				w.Header().Set("WWW-Authenticate", `Basic realm="halcytone River UI", charset="UTF-8"`)
+				problem(w, r, http.StatusUnauthorized, err.Error()+": sign in with an admin key as the password (any user name), or send Authorization: Bearer <key>")
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="halcytone"`)
 			problem(w, r, http.StatusUnauthorized, err.Error()+": send Authorization: Bearer <key> or X-API-Key")
 			return
@@ -413,6 +463,12 @@ func (k *Keys) Middleware(next http.Handler, problem func(http.ResponseWriter, *
 		}
 		if !hasScope(ak, scope) {
 			problem(w, r, http.StatusForbidden, fmt.Sprintf("this key lacks the %q scope", scope))
+			return
+		}
+		if basic && !sameOriginWrite(r) {
+			// The browser sends Basic credentials by itself, also in requests
+			// other sites make it send: a write must come from the UI's own page.
+			problem(w, r, http.StatusForbidden, "cross-site request refused: the River UI accepts writes from its own pages only")
 			return
 		}
 		if slot, ok := r.Context().Value(keyCtx{}).(*keySlot); ok {

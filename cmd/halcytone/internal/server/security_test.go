@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -349,6 +350,63 @@ func TestSecurityRiverUINeedsAdmin(t *testing.T) {
 		res := secDo(t, ts, http.MethodGet, path, ts.Admin, nil)
 		assert.Equal(t, http.StatusOK, res.Status, "%s: %s", path, res.Body)
 	}
+}
+
+// basicAuth is an Authorization header value with key as the password.
+func basicAuth(user, key string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+key))
+}
+
+// TestSecurityRiverUIFromABrowser checks that a browser can open the River
+// UI (Basic credentials, the key as the password) and that other sites
+// cannot make it write with them.
+func TestSecurityRiverUIFromABrowser(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) {
+		c.RiverUI = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]any{"riverui": true})
+		})
+	})
+	keys := secKeys(t, ts)
+
+	res := secDo(t, ts, http.MethodGet, "/riverui/", "", nil)
+	secRequireStatusProblem(t, res, http.StatusUnauthorized)
+	assert.Equal(t, `Basic realm="halcytone River UI", charset="UTF-8"`, res.Header.Get("WWW-Authenticate"), "the browser asks for credentials")
+	res = secDo(t, ts, http.MethodGet, "/api/v2/jobs", "", nil)
+	assert.Contains(t, res.Header.Get("WWW-Authenticate"), "Bearer", "the API asks for a bearer key")
+
+	res = secDo(t, ts, http.MethodGet, "/riverui/", "", nil, "Authorization", basicAuth("admin", ts.Admin))
+	assert.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+	res = secDo(t, ts, http.MethodGet, "/riverui/jobs/1", "", nil, "Authorization", basicAuth("", ts.Admin))
+	assert.Equal(t, http.StatusOK, res.Status, "any user name: %s", res.Body)
+	secRequireStatusProblem(t, secDo(t, ts, http.MethodGet, "/riverui/", "", nil, "Authorization", basicAuth("admin", keys["wrong"])), http.StatusUnauthorized)
+	secRequireStatusProblem(t, secDo(t, ts, http.MethodGet, "/riverui/", "", nil, "Authorization", basicAuth("admin", keys["read+write+approve"])), http.StatusForbidden)
+	secRequireStatusProblem(t, secDo(t, ts, http.MethodGet, "/riverui/", "", nil, "Authorization", basicAuth("admin", keys["revoked"])), http.StatusForbidden)
+	secRequireStatusProblem(t, secDo(t, ts, http.MethodGet, "/api/v2/jobs", "", nil, "Authorization", basicAuth("admin", ts.Admin)), http.StatusUnauthorized)
+
+	// Writes with Basic credentials: from the UI's own pages only.
+	const cancel = "/riverui/api/jobs/cancel"
+	basic := basicAuth("admin", ts.Admin)
+	for _, h := range [][]string{
+		{"Origin", "https://evil.example"},
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Sec-Fetch-Site", "same-site"},
+		{"Sec-Fetch-Site", "cross-site", "Origin", ts.URL},
+	} {
+		res := secDo(t, ts, http.MethodPost, cancel, "", []byte("{}"), append([]string{"Authorization", basic}, h...)...)
+		p := secRequireStatusProblem(t, res, http.StatusForbidden)
+		assert.Contains(t, p.Detail, "cross-site", "%v", h)
+	}
+	for _, h := range [][]string{
+		{"Sec-Fetch-Site", "same-origin"},
+		{"Origin", ts.URL},
+		{}, // not a browser
+	} {
+		res := secDo(t, ts, http.MethodPost, cancel, "", []byte("{}"), append([]string{"Authorization", basic}, h...)...)
+		assert.Equal(t, http.StatusOK, res.Status, "%v: %s", h, res.Body)
+	}
+	// A key in a header is never sent by a browser on its own.
+	res = secDo(t, ts, http.MethodPost, cancel, ts.Admin, []byte("{}"), "Sec-Fetch-Site", "cross-site")
+	assert.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 }
 
 func TestSecurityWebSocketsAuthentication(t *testing.T) {
