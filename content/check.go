@@ -25,8 +25,9 @@ func Check(ctx context.Context, v Validator, doc *Document, b *Bundle) *Report {
 			}
 		}
 	}
+	var items []Item
 	if doc != nil {
-		items := doc.Items()
+		items = doc.Items()
 		for i := range items {
 			ir := v.ValidateContent(ctx, items[i].Typed())
 			prefix := ""
@@ -41,7 +42,7 @@ func Check(ctx context.Context, v Validator, doc *Document, b *Bundle) *Report {
 		}
 	}
 	if b != nil {
-		if r.Type == "" || (doc != nil && len(doc.Items()) > 1) {
+		if r.Type == "" || len(items) > 1 {
 			r.Type = b.ContentType
 		}
 		add("", b.Issues...)

@@ -56,9 +56,12 @@ func boundaryBefore(s string, i int) bool {
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }
 
+// cueSuffixes are the inflections a cue may carry, tried in this order.
+var cueSuffixes = []string{"es", "s", "ed", "d", "ing"}
+
 func boundaryAfter(s string, i int) bool {
 	rest := s[i:]
-	for _, suf := range []string{"es", "s", "ed", "d", "ing"} {
+	for _, suf := range cueSuffixes {
 		if strings.HasPrefix(rest, suf) {
 			rest = rest[len(suf):]
 			break

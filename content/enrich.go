@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func Enrich(c Content, now time.Time, loc *time.Location) *Enrichment {
 	}
 	b := c.Common()
 	doc := analyse(b.Body)
-	words := WordCount(doc.text)
+	words := doc.words
 	reading := ReadingTime(words)
 	if bl, ok := c.(*Blog); ok && bl.ReadingTime > 0 {
 		reading = bl.ReadingTime
@@ -66,13 +67,14 @@ func Enrich(c Content, now time.Time, loc *time.Location) *Enrichment {
 		Complexity:         complexity(doc.sentences, words),
 		SuggestedChannels:  suggestChannels(c, words),
 		OptimalPublishTime: optimalPublishTime(b.Priority.Effective(), now, loc).Format(time.RFC3339),
-		Excerpt:            Truncate(strings.Join(strings.Fields(doc.text), " "), MaxExcerptLength),
+		Excerpt:            Truncate(joinedPrefix(doc.text, MaxExcerptLength+1), MaxExcerptLength),
 	}
 }
 
 // analysis is what Enrich learns from a Markdown body.
 type analysis struct {
 	text      string // plain text, blocks separated by blank lines
+	words     int    // WordCount(text)
 	sentences int    // sentences that hold at least one word
 	headings  int
 	links     int
@@ -95,18 +97,34 @@ func analyse(md string) analysis {
 	if rest == "" {
 		return a
 	}
-	var text []string
-	if a.text != "" {
-		text = append(text, a.text)
-	}
-	for _, blk := range strings.Split(rest, "\n\n") {
+	var text strings.Builder
+	text.Grow(len(a.text) + len(rest) + 2)
+	text.WriteString(a.text)
+	for blk := range strings.SplitSeq(rest, "\n\n") {
 		if blk = strings.TrimSpace(blk); blk != "" {
-			text = append(text, blk)
-			a.sentences += countSentences(blk)
+			separate(&text)
+			text.WriteString(blk)
+			a.count(blk)
 		}
 	}
-	a.text = strings.Join(text, "\n\n")
+	a.text = text.String()
 	return a
+}
+
+// count adds the words and sentences of one block of plain text.
+func (a *analysis) count(block string) {
+	s, w := countSentences(block)
+	a.sentences += s
+	a.words += w
+}
+
+// separate writes the blank line that separates a block from the one
+// before (none before the first) and returns where the new block starts.
+func separate(text *strings.Builder) int {
+	if text.Len() > 0 {
+		text.WriteString("\n\n")
+	}
+	return text.Len()
 }
 
 // splitBudget cuts s after its last line end within max bytes, else after
@@ -136,13 +154,16 @@ func analyseMarkdown(md string) analysis {
 	src := []byte(md)
 	root := defaultParser().Parse(gtext.NewReader(src))
 	var a analysis
-	var blocks []string
-	var cur strings.Builder
+	var text strings.Builder
+	text.Grow(len(md))
+	var cur []byte // the block being collected, reused for every block
 	flush := func() {
-		if s := strings.TrimSpace(cur.String()); s != "" {
-			blocks = append(blocks, s)
+		if blk := bytes.TrimSpace(cur); len(blk) > 0 {
+			start := separate(&text)
+			text.Write(blk)
+			a.count(text.String()[start:])
 		}
-		cur.Reset()
+		cur = cur[:0]
 	}
 	// Walk never fails: the walker returns no errors.
 	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -158,18 +179,18 @@ func analyseMarkdown(md string) analysis {
 				a.links++
 			}
 			if al, ok := v.(*ast.AutoLink); ok && entering {
-				cur.Write(al.Label(src))
+				cur = append(cur, al.Label(src)...)
 			}
 		case *ast.Text:
 			if entering {
-				cur.Write(v.Value(src))
+				cur = append(cur, v.Value(src)...)
 				if v.SoftLineBreak() || v.HardLineBreak() {
-					cur.WriteByte(' ')
+					cur = append(cur, ' ')
 				}
 			}
 		case *ast.String:
 			if entering {
-				cur.Write(v.Value)
+				cur = append(cur, v.Value...)
 			}
 		}
 		if n.Type() == ast.TypeBlock && !entering && n.Kind() != ast.KindList && n.Kind() != ast.KindDocument {
@@ -178,31 +199,36 @@ func analyseMarkdown(md string) analysis {
 		return ast.WalkContinue, nil
 	})
 	flush()
-	for _, blk := range blocks {
-		a.sentences += countSentences(blk)
-	}
-	a.text = strings.Join(blocks, "\n\n")
+	a.text = text.String()
 	return a
 }
 
-// countSentences counts the sentences of one block that hold a word.
-func countSentences(block string) int {
-	n, words := 0, 0
-	for _, f := range strings.Fields(block) {
-		if WordCount(f) > 0 {
+// countSentences counts the sentences of one block that hold a word, and
+// its words (WordCount).
+func countSentences(block string) (sentences, words int) {
+	cur := 0 // words of the current sentence
+	for i := 0; i < len(block); {
+		start, end, word := nextField(block, i)
+		if start == end {
+			break
+		}
+		i = end
+		if word {
+			cur++
 			words++
 		}
-		if r, _ := utf8.DecodeLastRuneInString(f); r == '.' || r == '!' || r == '?' {
-			if words > 0 {
-				n++
+		// A field that ends in an ASCII byte ends in that rune.
+		if c := block[end-1]; c == '.' || c == '!' || c == '?' {
+			if cur > 0 {
+				sentences++
 			}
-			words = 0
+			cur = 0
 		}
 	}
-	if words > 0 {
-		n++
+	if cur > 0 {
+		sentences++
 	}
-	return n
+	return sentences, words
 }
 
 func complexity(sentences, words int) string {

@@ -3,6 +3,7 @@ package content
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -185,9 +186,28 @@ func (m *markdown) render(pb *parsedBody, rb *renderBuffer) string {
 	return pb.html
 }
 
-// sanitize runs the policy over HTML.
+// sanitize runs the policy over HTML: string(m.policy.SanitizeBytes(html)).
 func (m *markdown) sanitize(html []byte) string {
-	return string(m.policy.SanitizeBytes(html))
+	if len(bytes.TrimSpace(html)) == 0 {
+		return string(html)
+	}
+	// The policy adds rel attributes to links; an eighth more is room for
+	// them in ordinary prose.
+	return sanitizeTo(m.policy, bytes.NewReader(html), len(html)+len(html)/8)
+}
+
+// sanitizeTo runs p over the HTML r holds and returns the result, as
+// p.SanitizeReader(r).String() does: "" when sanitising fails. Writing
+// into a strings.Builder of about the final size (size bytes) saves the
+// policy's own buffer, which grows by doubling and is then copied into
+// the string.
+func sanitizeTo(p *bluemonday.Policy, r io.Reader, size int) string {
+	var b strings.Builder
+	b.Grow(size)
+	if err := p.SanitizeReaderToWriter(r, &b); err != nil {
+		return ""
+	}
+	return b.String()
 }
 
 // leadText returns the first paragraph's text, else the whole text.

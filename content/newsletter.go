@@ -1,7 +1,6 @@
 package content
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
@@ -98,22 +97,32 @@ func (a *DefaultAssembler) newsletter(p *prepared, tone Tone) (*Newsletter, erro
 	d.PreviewText = previewText(p, items, v)
 	d.Sections = a.newsletterSections(p, items)
 
+	// Builders sized for the result (the templates' own markup and the
+	// items' HTML or Markdown) are written once and not copied.
+	htmlSize, textSize := 3072, 1024
+	for _, sec := range d.Sections {
+		htmlSize += len(sec.Heading) + 128
+		textSize += len(sec.Heading) + 8
+		for _, it := range sec.Items {
+			htmlSize += len(it.HTML) + len(it.Title) + len(it.Time) + 192
+			textSize += len(it.Text) + len(it.Title) + len(it.Date) + 16
+		}
+	}
 	tmpl := string(pl.template)
-	var buf bytes.Buffer
-	buf.Grow(4096 + len(items)*1024)
-	if err := a.html.ExecuteTemplate(&buf, tmpl+".html.tmpl", d); err != nil {
+	var html, text strings.Builder
+	html.Grow(htmlSize)
+	if err := a.html.ExecuteTemplate(&html, tmpl+".html.tmpl", d); err != nil {
 		return nil, fmt.Errorf("content: newsletter template %q: %w", tmpl, err)
 	}
-	html := buf.String()
-	buf.Reset()
-	if err := a.text.ExecuteTemplate(&buf, tmpl+".txt.tmpl", d); err != nil {
+	text.Grow(textSize)
+	if err := a.text.ExecuteTemplate(&text, tmpl+".txt.tmpl", d); err != nil {
 		return nil, fmt.Errorf("content: newsletter text template %q: %w", tmpl, err)
 	}
 	return &Newsletter{
 		Subject:     d.Subject,
 		PreviewText: d.PreviewText,
-		HTML:        html,
-		Text:        buf.String(),
+		HTML:        html.String(),
+		Text:        text.String(),
 		Template:    pl.template,
 	}, nil
 }
@@ -257,5 +266,5 @@ func collapseSpace(s string) string {
 	if clean && !prevSpace {
 		return s
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return joinFields(s)
 }

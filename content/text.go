@@ -11,15 +11,134 @@ const WordsPerMinute = 200
 
 // WordCount counts the whitespace-separated words of s that hold at least
 // one letter or digit (so Markdown markers such as "-" or "##" do not
-// count).
+// count). Words are the fields of strings.Fields.
 func WordCount(s string) int {
 	n := 0
-	for _, f := range strings.Fields(s) {
-		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+	for i := 0; i < len(s); {
+		_, end, word := nextField(s, i)
+		if word {
 			n++
 		}
+		i = end
 	}
 	return n
+}
+
+// asciiSpace marks the ASCII bytes that unicode.IsSpace reports.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// asciiWord marks the ASCII letters and digits: the ASCII runes that
+// unicode.IsLetter or unicode.IsDigit reports.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
+// isWordRune reports whether r is a letter or digit (isLetterOrDigit),
+// with a table for ASCII.
+func isWordRune(r rune) bool {
+	if 0 <= r && r < utf8.RuneSelf {
+		return asciiWord[r]
+	}
+	return isLetterOrDigit(r)
+}
+
+// nextField returns the bounds of the first field of s that starts at or
+// after byte i, the fields being those of strings.Fields: maximal runs of
+// runes that are not unicode.IsSpace, an invalid byte counting as one
+// U+FFFD. word reports whether the field holds a letter or digit. When no
+// field is left, start and end are len(s). It allocates nothing.
+func nextField(s string, i int) (start, end int, word bool) {
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				break
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		i += n
+	}
+	start = i
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if asciiSpace[c] {
+				break
+			}
+			word = word || asciiWord[c]
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			break
+		}
+		word = word || isLetterOrDigit(r)
+		i += n
+	}
+	return start, i, word
+}
+
+// joinFields returns strings.Join(strings.Fields(s), " ") without building
+// the slice of fields, and without copying when s is already so joined.
+func joinFields(s string) string {
+	var b strings.Builder
+	done := 0 // while b is empty: s[:done] is the result so far
+	for i := 0; ; {
+		start, end, _ := nextField(s, i)
+		if start == len(s) {
+			break
+		}
+		i = end
+		if b.Len() == 0 {
+			if start == 0 || (done > 0 && start == done+1 && s[done] == ' ') {
+				done = end
+				continue
+			}
+			b.Grow(len(s) - start + done)
+			b.WriteString(s[:done])
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s[start:end])
+	}
+	if b.Len() == 0 {
+		return s[:done]
+	}
+	return b.String()
+}
+
+// joinedPrefix returns the start of joinFields(s): its first fields,
+// joined by single spaces, up to the first that brings the result to at
+// least runes runes (or all of them). For any max >= 0,
+// Truncate(joinedPrefix(s, max+1), max) equals Truncate(joinFields(s),
+// max): Truncate reads no further than the first max+1 runes of a text
+// longer than max runes, and the prefix ends at a field, never in white
+// space that Truncate would trim.
+func joinedPrefix(s string, runes int) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; n < runes; {
+		start, end, _ := nextField(s, i)
+		if start == len(s) {
+			break
+		}
+		i = end
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(s[start:end])
+		n += utf8.RuneCountInString(s[start:end])
+	}
+	return b.String()
 }
 
 // ReadingTime returns the minutes needed to read words words at

@@ -165,7 +165,9 @@ func (k *checker) encoding(field, s string) {
 // texts checks the encoding of every entry of a list.
 func (k *checker) texts(field string, list []string) {
 	for i, s := range list {
-		k.encoding(fmt.Sprintf("%s[%d]", field, i), s)
+		if !utf8.ValidString(s) { // the field path only when needed
+			k.encoding(fmt.Sprintf("%s[%d]", field, i), s)
+		}
 	}
 }
 

@@ -95,11 +95,12 @@ func (k *checker) socialPost(p string, s *SocialPost) {
 	}
 	k.claims(p+".text", s.Text)
 	for i, part := range s.Thread {
-		k.encoding(fmt.Sprintf("%s.thread[%d]", p, i), part)
+		field := fmt.Sprintf("%s.thread[%d]", p, i)
+		k.encoding(field, part)
 		if i == 0 && part == s.Text {
 			continue
 		}
-		k.claims(fmt.Sprintf("%s.thread[%d]", p, i), part)
+		k.claims(field, part)
 	}
 }
 
@@ -140,6 +141,9 @@ func htmlText(h string) string {
 	if h == "" {
 		return ""
 	}
-	t := html.UnescapeString(strictPolicy().Sanitize(h))
-	return strings.Join(strings.Fields(t), " ")
+	t := h // as strictPolicy().Sanitize(h), which returns blank input as it is
+	if strings.TrimSpace(h) != "" {
+		t = sanitizeTo(strictPolicy(), strings.NewReader(h), len(h))
+	}
+	return joinFields(html.UnescapeString(t))
 }

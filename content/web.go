@@ -36,8 +36,15 @@ func (a *DefaultAssembler) webPost(p *prepared, tone Tone) *WebPost {
 	w := &WebPost{Slug: p.slug}
 	w.Title = fitTitle(v.finish(kindWeb, p.title), pl.brand)
 
+	// Render the bodies first (render keeps each result) to size the
+	// builders: the markup around each item takes well under 256 bytes.
+	size, plainSize := 1024, 0
+	for _, it := range items {
+		size += len(a.md.render(it.body, &p.rb)) + 2*len(it.Title) + 256
+		plainSize += len(it.Title) + len(it.body.plain) + 3
+	}
 	var b strings.Builder
-	b.Grow(1024 + len(items)*1024)
+	b.Grow(size)
 	var intro []string
 	if p.single == nil {
 		intro = append(intro, fmt.Sprintf(v.intro, pl.brand))
@@ -51,6 +58,7 @@ func (a *DefaultAssembler) webPost(p *prepared, tone Tone) *WebPost {
 		b.WriteString("</p>\n")
 	}
 	var plain strings.Builder
+	plain.Grow(plainSize)
 	if p.single != nil {
 		b.WriteString(a.md.render(items[0].body, &p.rb))
 		w.TOC = append(w.TOC, items[0].body.headings...)

@@ -550,10 +550,6 @@ func (p *mdParser) document() *content.Document {
 	for _, s := range p.sections {
 		items := s.items
 		introText := strings.TrimSpace(s.intro.body.String()) != ""
-		where := fmt.Sprintf("section %q", s.heading)
-		if s.preamble {
-			where = "the start of the document"
-		}
 		switch {
 		case len(items) == 0 && introText && (!s.preamble || total == 0):
 			s.intro.title = s.heading
@@ -563,8 +559,9 @@ func (p *mdParser) document() *content.Document {
 			items = []*mdItem{&s.intro}
 		case introText || s.hasIntroIssues():
 			field := fmt.Sprintf("sections[%d]", len(doc.Sections))
+			where := fmt.Sprintf("section %q", s.heading)
 			if s.preamble {
-				field = "intro"
+				field, where = "intro", "the start of the document"
 			}
 			doc.Warnings = append(doc.Warnings, content.Issue{
 				Severity: content.SeverityInfo, Field: field, Code: "ignored_text",
@@ -578,12 +575,11 @@ func (p *mdParser) document() *content.Document {
 		sec := content.Section{Heading: s.heading, Category: s.category, Items: make([]content.Item, 0, len(items))}
 		for ii, it := range items {
 			item := it.finish(s.category)
-			prefix := fmt.Sprintf("sections[%d].items[%d]", si, ii)
 			if item.Title == "" {
 				it.warn("title", "missing_title", "the item has no title")
 			}
 			for _, is := range it.issues {
-				is.Field = prefix + "." + is.Field
+				is.Field = fmt.Sprintf("sections[%d].items[%d].%s", si, ii, is.Field)
 				is.Message = fmt.Sprintf("item %q: %s", item.Title, is.Message)
 				doc.Warnings = append(doc.Warnings, is)
 			}
