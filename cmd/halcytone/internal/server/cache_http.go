@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +14,8 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/halcytone/halcytone"
 )
 
 // cacheStatsPath is the path of the cache statistics.
@@ -262,6 +267,56 @@ func (s *Server) cachedPreview(ctx context.Context, documentID, templateStyle, t
 			tags = append(tags, "hash:"+res.Bundle.Hash)
 		}
 		a.cache.Set(key, body, CacheOptions{Target: CacheTargetAPI, Tags: tags})
+		return body, nil
+	})
+	if err != nil {
+		return GenerateBody{}, err
+	}
+	body, ok := v.(GenerateBody)
+	if !ok {
+		return GenerateBody{}, huma.Error500InternalServerError("preview failed")
+	}
+	return body, nil
+}
+
+// inlinePreviewTTL is how long the preview of inline content is kept: it
+// is a pure function of the request but for the clock (the enrichment's
+// suggested publish time, checks of publish_at against now), so briefly.
+const inlinePreviewTTL = time.Minute
+
+// cachedInlinePreview is POST /api/v2/generate-content with preview_only
+// and inline content (content or document, not document_id) through the
+// cache: an editor previewing the same text again, or several tabs
+// previewing it, is answered from the entry kept under a hash of the
+// request ("preview|<sha-256>") for inlinePreviewTTL, tagged "preview" and
+// "hash:<bundle hash>". Who asks, dry_run and the correlation ID do not
+// change a preview and are not part of the key. Errors are not cached;
+// concurrent misses of one key assemble the preview once.
+func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req halcytone.Request) (GenerateBody, error) {
+	b.PreviewOnly, b.DryRun = true, false
+	raw, err := json.Marshal(b) // map keys sorted, content compacted
+	if err != nil {
+		return GenerateBody{}, fmt.Errorf("preview cache key: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	key := "preview|" + hex.EncodeToString(sum[:])
+	a := s.addons()
+	if v, ok := a.cache.Get(CacheTargetAPI, key); ok {
+		if body, ok := v.(GenerateBody); ok {
+			return body, nil
+		}
+	}
+	v, err := a.flights.do(ctx, key, func() (any, error) {
+		res, err := s.run(ctx, req, true)
+		if err != nil {
+			return nil, err
+		}
+		body := generateBody(res)
+		tags := []string{"preview"}
+		if res.Bundle != nil && res.Bundle.Hash != "" {
+			tags = append(tags, "hash:"+res.Bundle.Hash)
+		}
+		a.cache.Set(key, body, CacheOptions{Target: CacheTargetAPI, TTL: inlinePreviewTTL, Tags: tags})
 		return body, nil
 	})
 	if err != nil {

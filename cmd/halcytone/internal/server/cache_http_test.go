@@ -352,3 +352,72 @@ func TestCachePreviewEndpoint(t *testing.T) {
 	assert.EqualValues(t, 1, st.Hits)
 	assert.Equal(t, 1, st.Targets[CacheTargetAPI].Keys)
 }
+
+func TestCacheInlinePreview(t *testing.T) {
+	ts := newTestServer(t)
+	ts.Source.AddText("mem:doc", cacheTestDoc, content.FormatMarkdown)
+	doc := map[string]any{"document": map[string]any{"format": "markdown", "text": cacheTestDoc}, "preview_only": true, "channels": []string{"email", "web"}}
+	post := func(body map[string]any, key string) response {
+		t.Helper()
+		res := ts.do(t, "POST", "/api/v2/generate-content", key, body)
+		require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+		return res
+	}
+	stats := func() CacheStatsBody {
+		var st CacheStatsBody
+		ts.do(t, "GET", "/api/v2/cache/stats", ts.Admin, nil).JSON(t, &st)
+		return st
+	}
+
+	first := post(doc, ts.Admin)
+	assert.Equal(t, "preview", first.JSON(t)["status"])
+	st := stats()
+	assert.EqualValues(t, 0, st.Hits)
+	assert.EqualValues(t, 1, st.Misses)
+	// The same request again, from another key and with dry_run: the same
+	// answer, from the cache.
+	other := ts.key(t, "editor", 0, ScopeRead, ScopeWrite)
+	doc["dry_run"] = true
+	for _, key := range []string{ts.Admin, other} {
+		res := post(doc, key)
+		assert.JSONEq(t, string(first.Body), string(res.Body))
+	}
+	st = stats()
+	assert.EqualValues(t, 2, st.Hits, "answered from the cache")
+	assert.EqualValues(t, 1, st.Misses)
+	assert.Equal(t, 1, st.CacheTargets["api"].TotalKeys)
+
+	// Another tone, channel list or text is another preview.
+	for _, change := range []func(map[string]any){
+		func(b map[string]any) { b["tone"] = "encouraging" },
+		func(b map[string]any) { b["channels"] = []string{"email"} },
+		func(b map[string]any) {
+			b["document"] = map[string]any{"format": "markdown", "text": cacheTestDoc + "\nOne more line.\n"}
+		},
+	} {
+		b := map[string]any{"document": doc["document"], "preview_only": true, "channels": []string{"email", "web"}}
+		change(b)
+		res := post(b, ts.Admin)
+		assert.NotEqual(t, string(first.Body), string(res.Body))
+	}
+	st = stats()
+	assert.EqualValues(t, 2, st.Hits)
+	assert.EqualValues(t, 4, st.Misses)
+	assert.Equal(t, 4, st.CacheTargets["api"].TotalKeys)
+
+	// Previews of a document_id are not answered from it: the document is
+	// fetched every time.
+	for range 2 {
+		post(map[string]any{"document_id": "mem:doc", "preview_only": true}, ts.Admin)
+	}
+	assert.Equal(t, 2, cacheFetches(ts, "mem:doc"))
+
+	// Invalid requests are not cached; clearing the cache drops the entries.
+	for range 2 {
+		res := ts.do(t, "POST", "/api/v2/generate-content", ts.Admin, map[string]any{"document": doc["document"], "preview_only": true, "tone": "grumpy"})
+		assert.Equal(t, http.StatusUnprocessableEntity, res.Status, "%s", res.Body)
+	}
+	require.Equal(t, http.StatusOK, ts.do(t, "POST", "/api/v2/cache/clear", ts.Admin, nil).Status)
+	post(doc, ts.Admin)
+	assert.EqualValues(t, 5, stats().Misses, "generated again after a clear")
+}

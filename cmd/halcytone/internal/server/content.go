@@ -314,6 +314,13 @@ func (s *Server) registerContent() {
 		if err != nil {
 			return nil, err
 		}
+		if in.Body.PreviewOnly && in.Body.DocumentID == "" {
+			body, err := s.cachedInlinePreview(ctx, in.Body, req)
+			if err != nil {
+				return nil, err
+			}
+			return &generateOutput{Status: http.StatusOK, Body: body}, nil
+		}
 		res, err := s.run(ctx, req, in.Body.PreviewOnly)
 		if err != nil {
 			return nil, err
