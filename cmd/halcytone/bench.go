@@ -35,7 +35,10 @@ Scenarios of run:
   health          GET /health
   jobs            GET /api/v2/jobs?limit=20 (needs a read key)
   preview         POST /api/v2/generate-content of a 5 KB Markdown document with
-                  preview_only: fetch-free, never cached (needs a write key)
+                  preview_only, its text different in every request (a request
+                  number): fetch-free, never cached (needs a write key)
+  preview-repeat  the same, with the same text every time: answered from the
+                  server's preview cache after the first (needs a write key)
   preview-cached  GET /api/v1/preview?document_id=sample: (cached by the server)
   ws              N clients on /ws/jobs; POST /api/v2/content/sync (dry run) at
                   --rate per second; latency from each event's timestamp to its
@@ -75,7 +78,7 @@ const (
 )
 
 // benchScenarios are the scenario names of bench run.
-var benchScenarios = []string{"health", "jobs", "preview", "preview-cached", "ws"}
+var benchScenarios = []string{"health", "jobs", "preview", "preview-repeat", "preview-cached", "ws"}
 
 // benchOptions configure one bench run.
 type benchOptions struct {

@@ -27,6 +27,8 @@ type connRequester struct {
 	addr    string // host:port
 	method  string
 	raw     []byte // the serialised request
+	bench   *httpBench
+	rev     int // offset in raw of a unique scenario's request number; -1: none
 	timeout time.Duration
 	dialer  *net.Dialer
 
@@ -49,8 +51,13 @@ func newConnRequester(b *httpBench, timeout time.Duration) (*connRequester, erro
 	if req.URL.Port() == "" {
 		addr = net.JoinHostPort(req.URL.Hostname(), map[string]string{"http": "80", "https": "443"}[req.URL.Scheme])
 	}
+	rev := -1
+	if off := b.revisionAt(); off >= 0 {
+		// The body ends the serialised request.
+		rev = raw.Len() - len(b.sc.body) + off
+	}
 	return &connRequester{
-		addr: addr, method: req.Method, raw: raw.Bytes(), timeout: timeout,
+		addr: addr, method: req.Method, raw: raw.Bytes(), bench: b, rev: rev, timeout: timeout,
 		dialer: &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: loopbackOnly},
 	}, nil
 }
@@ -86,6 +93,9 @@ func (c *connRequester) once(ctx context.Context, body *[]byte) (int, error) {
 	if err := c.conn.SetDeadline(time.Now().Add(c.timeout)); err != nil {
 		c.close()
 		return 0, err
+	}
+	if c.rev >= 0 {
+		stamp(c.raw, c.rev, c.bench.seq.Add(1))
 	}
 	if _, err := c.conn.Write(c.raw); err != nil {
 		c.close()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +22,23 @@ type httpScenario struct {
 	path   string // with its query
 	body   []byte
 	key    bool // sends the API key
+	// unique makes every request's body differ: the first benchRevision
+	// placeholder in body is overwritten with a request number of the
+	// same width, so that no answer can come from a cache.
+	unique bool
+}
+
+// benchRevision is the placeholder of a unique body: 12 digits, so that a
+// run numbers up to 10^12 requests without changing the body's length.
+const benchRevision = "000000000000"
+
+// stamp writes request number n (mod 10^12) over the placeholder at off
+// in body.
+func stamp(body []byte, off int, n uint64) {
+	for i := off + len(benchRevision) - 1; i >= off; i-- {
+		body[i] = byte('0' + n%10)
+		n /= 10
+	}
 }
 
 func (s httpScenario) String() string {
@@ -37,15 +55,15 @@ func httpScenarioOf(name string) (httpScenario, error) {
 		return httpScenario{method: http.MethodGet, path: "/health"}, nil
 	case "jobs":
 		return httpScenario{method: http.MethodGet, path: "/api/v2/jobs?limit=20", key: true}, nil
-	case "preview":
+	case "preview", "preview-repeat":
 		body, err := json.Marshal(map[string]any{
-			"document":     map[string]string{"format": "markdown", "text": benchDocument},
+			"document":     map[string]string{"format": "markdown", "text": benchDocument + "\nRevision " + benchRevision + ".\n"},
 			"preview_only": true,
 		})
 		if err != nil {
 			return httpScenario{}, err
 		}
-		return httpScenario{method: http.MethodPost, path: "/api/v2/generate-content", body: body, key: true}, nil
+		return httpScenario{method: http.MethodPost, path: "/api/v2/generate-content", body: body, key: true, unique: name == "preview"}, nil
 	case "preview-cached":
 		return httpScenario{method: http.MethodGet, path: "/api/v1/preview?document_id=sample:", key: true}, nil
 	}
@@ -78,13 +96,30 @@ type httpBench struct {
 	url    string
 	sc     httpScenario
 	key    string
+	seq    atomic.Uint64 // numbers the requests of a unique scenario; see newHTTPBench
 }
 
-// request returns the scenario's request.
+// newHTTPBench returns the bench of scenario sc at url. The request
+// numbers of a unique scenario start at a random point, so that a second
+// run against the same server does not repeat the first run's texts (and
+// find their previews in its cache).
+func newHTTPBench(client *http.Client, url string, sc httpScenario, key string) *httpBench {
+	b := &httpBench{client: client, url: url, sc: sc, key: key}
+	b.seq.Store(rand.Uint64N(1_000_000_000_000))
+	return b
+}
+
+// request returns the scenario's request; a unique scenario's body has the
+// next request number.
 func (b *httpBench) request(ctx context.Context) (*http.Request, error) {
 	var rd io.Reader
 	if b.sc.body != nil {
-		rd = bytes.NewReader(b.sc.body)
+		body := b.sc.body
+		if off := b.revisionAt(); off >= 0 {
+			body = bytes.Clone(body)
+			stamp(body, off, b.seq.Add(1))
+		}
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, b.sc.method, b.url, rd)
 	if err != nil {
@@ -97,6 +132,15 @@ func (b *httpBench) request(ctx context.Context) (*http.Request, error) {
 		req.Header.Set("Authorization", "Bearer "+b.key)
 	}
 	return req, nil
+}
+
+// revisionAt returns the offset of the placeholder in the body of a
+// unique scenario, -1 otherwise.
+func (b *httpBench) revisionAt() int {
+	if !b.sc.unique {
+		return -1
+	}
+	return bytes.Index(b.sc.body, []byte(benchRevision))
 }
 
 // do sends the scenario's request once through the shared client and
@@ -192,7 +236,7 @@ func runHTTPBench(ctx context.Context, o benchOptions, base *url.URL) (*benchRes
 	}
 	client := newBenchClient(o.Concurrency, o.Timeout)
 	defer client.CloseIdleConnections()
-	b := &httpBench{client: client, url: base.String() + sc.path, sc: sc, key: o.Key}
+	b := newHTTPBench(client, base.String()+sc.path, sc, o.Key)
 
 	var first []byte
 	status, err := b.do(ctx, &first)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -251,8 +252,8 @@ func startBenchServer(t *testing.T, jobs int) (url string, a *app) {
 func TestBenchRunScenarios(t *testing.T) {
 	url, _ := startBenchServer(t, 3000)
 	for _, tc := range []struct{ scenario, client string }{
-		{"health", "http"}, {"jobs", "http"}, {"preview", "http"}, {"preview-cached", "http"},
-		{"health", "conn"}, {"jobs", "conn"}, {"preview", "conn"},
+		{"health", "http"}, {"jobs", "http"}, {"preview", "http"}, {"preview-repeat", "http"}, {"preview-cached", "http"},
+		{"health", "conn"}, {"jobs", "conn"}, {"preview", "conn"}, {"preview-repeat", "conn"},
 	} {
 		t.Run(tc.scenario+"/"+tc.client, func(t *testing.T) {
 			res, err := benchRun(t.Context(), benchOptions{
@@ -269,6 +270,47 @@ func TestBenchRunScenarios(t *testing.T) {
 			require.NotNil(t, res.Server, "in-process: the server is this process")
 			assert.Positive(t, res.Server.RSSMiB)
 		})
+	}
+}
+
+// TestBenchPreviewNeverCached checks that the preview scenario measures
+// generation: every request's text differs, so the server's preview cache
+// never answers it; preview-repeat is answered from it.
+func TestBenchPreviewNeverCached(t *testing.T) {
+	url, _ := startBenchServer(t, 0)
+	stats := func() (hits, misses int64) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+"/api/v2/cache/stats", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+benchKey)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var st struct{ Hits, Misses int64 }
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&st))
+		return st.Hits, st.Misses
+	}
+	run := func(scenario, client string) int64 {
+		t.Helper()
+		res, err := benchRun(t.Context(), benchOptions{
+			Target: url, Key: benchKey, Scenario: scenario, Client: client, Duration: 500 * time.Millisecond,
+			Concurrency: 2, Timeout: 30 * time.Second,
+		})
+		require.NoError(t, err)
+		require.Zero(t, res.Errors, "statuses %v", res.Statuses)
+		return res.Requests + 1 // and the checked first request (no warm-up)
+	}
+	for _, client := range []string{"http", "conn"} {
+		h0, m0 := stats()
+		n := run("preview", client)
+		h1, m1 := stats()
+		assert.Zero(t, h1-h0, "%s: no preview answered from the cache", client)
+		assert.Equal(t, n, m1-m0, "%s: every preview generated", client)
+
+		n = run("preview-repeat", client)
+		h2, m2 := stats()
+		assert.LessOrEqual(t, m2-m1, int64(1), "%s: the repeated preview is generated once", client)
+		assert.GreaterOrEqual(t, h2-h1, n-1, "%s: then answered from the cache", client)
 	}
 }
 
