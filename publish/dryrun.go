@@ -9,8 +9,27 @@ import (
 	"github.com/halcytone/halcytone/content"
 )
 
-// DefaultDryRunLogSize is how many records a DryRunPublisher keeps.
-const DefaultDryRunLogSize = 10_000
+// Defaults of DryRunOptions.
+const (
+	// DefaultDryRunLogSize is how many records a DryRunPublisher keeps.
+	DefaultDryRunLogSize = 10_000
+	// DefaultDryRunKeys is how many idempotency keys it remembers.
+	DefaultDryRunKeys = 100_000
+)
+
+// DryRunOptions bound what a DryRunPublisher remembers, so that one that
+// runs for months (the server's default) holds bounded memory.
+type DryRunOptions struct {
+	// LogSize is how many records Recorded returns, the most recent;
+	// 0 means DefaultDryRunLogSize, a negative value none. Each record
+	// holds a whole payload (an email's HTML, say).
+	LogSize int
+	// Keys is how many idempotency keys are remembered, the most recent,
+	// for repeated Publish calls and Lookup; 0 means DefaultDryRunKeys.
+	// A key forgotten and published again gets a new receipt: callers
+	// that need more (the engine) record deliveries themselves.
+	Keys int
+}
 
 // DryRunRecord is one delivery a DryRunPublisher would have sent.
 type DryRunRecord struct {
@@ -30,10 +49,14 @@ type DryRunPublisher struct {
 	next Publisher
 	now  func() time.Time
 
-	mu    sync.Mutex
-	log   []DryRunRecord
-	byKey map[string]Receipt
-	max   int
+	mu      sync.Mutex
+	log     []DryRunRecord // ring of the records, oldest at logNext once full
+	logNext int
+	max     int
+	byKey   map[string]Receipt
+	keys    []string // ring of the remembered keys, oldest at keyNext once full
+	keyNext int
+	maxKey  int
 }
 
 var _ Publisher = (*DryRunPublisher)(nil)
@@ -42,8 +65,19 @@ var _ Publisher = (*DryRunPublisher)(nil)
 // exact payload) and returns a Receipt with DryRun set. The engine and
 // server pick it when no credentials are configured or when a request says
 // dry_run; see Chain for where it goes.
-func DryRun(p Publisher) *DryRunPublisher {
-	return &DryRunPublisher{next: p, now: time.Now, byKey: map[string]Receipt{}, max: DefaultDryRunLogSize}
+func DryRun(p Publisher) *DryRunPublisher { return DryRunWith(p, DryRunOptions{}) }
+
+// DryRunWith is DryRun with bounds other than the defaults.
+func DryRunWith(p Publisher, o DryRunOptions) *DryRunPublisher {
+	d := &DryRunPublisher{next: p, now: time.Now, byKey: map[string]Receipt{}, max: o.LogSize, maxKey: o.Keys}
+	if d.max == 0 {
+		d.max = DefaultDryRunLogSize
+	}
+	d.max = max(d.max, 0)
+	if d.maxKey <= 0 {
+		d.maxKey = DefaultDryRunKeys
+	}
+	return d
 }
 
 // Name returns the wrapped publisher's name.
@@ -88,12 +122,29 @@ func (d *DryRunPublisher) Publish(ctx context.Context, dl Delivery) (Receipt, er
 		return r, nil
 	}
 	r = Receipt{ExternalID: "dryrun:" + dl.IdempotencyKey, Status: "dry_run", Sent: 1, At: d.now().UTC(), DryRun: true}
-	d.byKey[dl.IdempotencyKey] = r
-	d.log = append(d.log, DryRunRecord{Delivery: dl, Preview: pv, Receipt: r})
-	if len(d.log) > d.max {
-		d.log = slices.Delete(d.log, 0, len(d.log)-d.max)
+	d.remember(dl.IdempotencyKey, r)
+	rec := DryRunRecord{Delivery: dl, Preview: pv, Receipt: r}
+	switch {
+	case d.max == 0:
+	case len(d.log) < d.max:
+		d.log = append(d.log, rec)
+	default:
+		d.log[d.logNext] = rec
+		d.logNext = (d.logNext + 1) % d.max
 	}
 	return r, nil
+}
+
+// remember keeps key's receipt, forgetting the oldest key when full.
+func (d *DryRunPublisher) remember(key string, r Receipt) {
+	if len(d.keys) < d.maxKey {
+		d.keys = append(d.keys, key)
+	} else {
+		delete(d.byKey, d.keys[d.keyNext])
+		d.keys[d.keyNext] = key
+		d.keyNext = (d.keyNext + 1) % d.maxKey
+	}
+	d.byKey[key] = r
 }
 
 // Lookup finds a key this publisher recorded.
@@ -104,10 +155,10 @@ func (d *DryRunPublisher) Lookup(_ context.Context, key string) (Receipt, bool, 
 	return r, ok, nil
 }
 
-// Recorded returns the most recent records (up to DefaultDryRunLogSize),
-// oldest first.
+// Recorded returns the most recent records (up to the log size), oldest
+// first.
 func (d *DryRunPublisher) Recorded() []DryRunRecord {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return slices.Clone(d.log)
+	return append(slices.Clone(d.log[d.logNext:]), d.log[:d.logNext]...)
 }

@@ -362,3 +362,37 @@ func TestRateLimitBeyondDeadlineIsRateLimited(t *testing.T) {
 	assert.Len(t, rec.Published(), 1)
 	assert.Equal(t, "closed", p.State().String(), "quota refusals do not open the breaker")
 }
+
+func TestDryRunBounds(t *testing.T) {
+	ctx := t.Context()
+	dr := publish.DryRunWith(newStub(), publish.DryRunOptions{LogSize: 3, Keys: 5})
+	receipts := map[string]publish.Receipt{}
+	for i := range 12 {
+		k := fmt.Sprintf("k%d", i)
+		r, err := dr.Publish(ctx, delivery(k))
+		require.NoError(t, err)
+		receipts[k] = r
+	}
+	var keys []string
+	for _, rec := range dr.Recorded() {
+		keys = append(keys, rec.Delivery.IdempotencyKey)
+	}
+	assert.Equal(t, []string{"k9", "k10", "k11"}, keys, "the last LogSize records, oldest first")
+	for i := range 12 {
+		k := fmt.Sprintf("k%d", i)
+		r, ok, err := dr.Lookup(ctx, k)
+		require.NoError(t, err)
+		assert.Equal(t, i >= 7, ok, "%s: the last Keys keys are remembered", k)
+		if ok {
+			assert.Equal(t, receipts[k], r)
+		}
+	}
+
+	none := publish.DryRunWith(newStub(), publish.DryRunOptions{LogSize: -1})
+	_, err := none.Publish(ctx, delivery("k"))
+	require.NoError(t, err)
+	assert.Empty(t, none.Recorded(), "no log")
+	_, ok, err := none.Lookup(ctx, "k")
+	require.NoError(t, err)
+	assert.True(t, ok, "keys are still remembered")
+}

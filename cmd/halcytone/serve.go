@@ -228,7 +228,9 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 			return err
 		}
 		ch := b.p.Channel()
-		dry := publish.WithTelemetry(publish.DryRun(b.p), tel)
+		// Nothing reads a dry-run log here: keeping the last 10,000
+		// payloads would hold tens of MB for nothing.
+		dry := publish.WithTelemetry(publish.DryRunWith(b.p, publish.DryRunOptions{LogSize: -1}), tel)
 		if !b.live || forceDry {
 			a.modes[ch] = "dry-run"
 			out = append(out, dry)
