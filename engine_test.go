@@ -424,3 +424,52 @@ func TestRecurringSchedules(t *testing.T) {
 	h.wait(t)
 	mock.RequirePublished(t, h.email, mock.ForJob(jobs[0].ID))
 }
+
+func TestDecideLatestRefusesADecisionOnChangedContent(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	doc := func(body string) string {
+		return "# News\n\n## [Tips] Tips\n\n### The science of the long exhale\n<!-- type: blog -->\n\n" + body + "\n"
+	}
+	h.src.AddText("mem:blog", doc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
+	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
+	require.NoError(t, err)
+	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	oldHash := res.Job.ContentHash
+
+	// Unchanged: the decision is recorded.
+	_, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
+	require.NoError(t, err)
+
+	// Edited at the source: refused, and the approval starts again.
+	h.src.AddText("mem:blog", doc("Breathe in for four counts and out for eight, for twelve rounds."), content.FormatMarkdown)
+	_, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "erin", Decision: approval.Approve})
+	require.ErrorIs(t, err, approval.ErrStaleContent)
+	a, err := h.store.GetApproval(ctx, res.Approval.ID)
+	require.NoError(t, err)
+	assert.NotEqual(t, oldHash, a.ContentHash, "the approval follows the new content")
+	for _, st := range a.Stages {
+		assert.Empty(t, st.Approvals, "nothing recorded, and the old approvals are cleared")
+	}
+	// The next decision is on the new content.
+	a, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
+	require.NoError(t, err)
+	n := 0
+	for _, st := range a.Stages {
+		n += len(st.Approvals)
+	}
+	assert.Equal(t, 1, n, "the decision on the new content is recorded")
+
+	// A source that cannot be read does not block a decision.
+	h.src.Fail("mem:blog", errors.New("source down"))
+	a, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "erin", Decision: approval.Approve})
+	require.NoError(t, err)
+	assert.Equal(t, store.ApprovalApproved, a.State)
+
+	// Inline content has no source to check.
+	res, err = h.eng.Generate(ctx, halcytone.Request{Text: doc("Hold the breath for four counts, then let it go."), Format: content.FormatMarkdown, Channels: []string{"email"}, Author: "ada"})
+	require.NoError(t, err)
+	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	_, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
+	require.NoError(t, err)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/halcytone/halcytone/approval"
 	"github.com/halcytone/halcytone/store"
@@ -241,6 +242,44 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 	}
 	e.emit(EventJobUpdate, j, nil, nil)
 	return j, nil
+}
+
+// DecideLatest is Decide on the content as it is now at its source: the
+// job is refreshed first (Refresh). When its document changed since the
+// review started, the approval starts again on the new content and
+// DecideLatest records nothing and returns an error wrapping
+// approval.ErrStaleContent, unless in.ContentHash names the new content.
+// Content given inline has no source to check. A source that cannot be
+// read does not block the decision, which then applies to the content
+// stored (the content reviewed, and the content delivered); the failure
+// is logged.
+func (e *Engine) DecideLatest(ctx context.Context, requestID string, in approval.DecisionInput) (*store.ApprovalRequest, error) {
+	a, err := e.store.GetApproval(ctx, requestID)
+	if err != nil {
+		return nil, err
+	}
+	j, err := e.store.GetJob(ctx, a.JobID)
+	if err != nil {
+		return nil, err
+	}
+	if j.Status == store.JobAwaitingApproval && fetchable(j.DocumentID) {
+		fresh, err := e.Refresh(ctx, j.ID, in.Reviewer)
+		switch {
+		case err != nil:
+			e.log.WarnContext(ctx, "approval: could not check the document for changes; deciding on the stored content",
+				"approval_id", requestID, "job_id", j.ID, "document_id", j.DocumentID, "err", err)
+		case fresh.ContentHash != j.ContentHash && in.ContentHash != fresh.ContentHash:
+			return nil, fmt.Errorf("%w: document %s changed since the review started; the review starts again on its new content (%s)",
+				approval.ErrStaleContent, j.DocumentID, fresh.ContentHash)
+		}
+	}
+	return e.Decide(ctx, requestID, in)
+}
+
+// fetchable reports whether a job's document reference names a source
+// (not content given inline, "inline:…" or "content:…").
+func fetchable(ref string) bool {
+	return ref != "" && !strings.HasPrefix(ref, "inline:") && !strings.HasPrefix(ref, "content:")
 }
 
 // statusEvent is the event type of a job whose status changed: completed

@@ -222,7 +222,9 @@ func (s *Server) registerApprovals() {
 		if reviewer == "" {
 			reviewer = author(ctx)
 		}
-		a, err := s.engine.Decide(ctx, in.ID, approval.DecisionInput{
+		// The document is checked at its source first: an edit since the
+		// review started is a 409, and the review starts again.
+		a, err := s.engine.DecideLatest(ctx, in.ID, approval.DecisionInput{
 			Reviewer: reviewer, Decision: in.Body.Decision, Comment: in.Body.Comment,
 			ContentHash: in.Body.ContentHash, Stage: in.Body.Stage,
 		})

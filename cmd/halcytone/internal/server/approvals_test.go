@@ -201,3 +201,37 @@ func TestApprovalsUnknown(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 	assert.JSONEq(t, `{"approvals":[],"total":0}`, string(res.Body))
 }
+
+// TestApprovalsDocumentEditedDuringReview checks API.md's 409 "when the
+// content changed since the review started": the dashboard sends no
+// content hash, so the server checks the document at its source.
+func TestApprovalsDocumentEditedDuringReview(t *testing.T) {
+	ts := newTestServer(t)
+	erin := ts.key(t, "erin", 0, ScopeWrite, ScopeApprove, ScopeRead)
+	jobID, id := levelTwoJob(t, ts, erin)
+	before := ts.do(t, "GET", "/api/v2/approvals/"+id, ts.Admin, nil).JSON(t)["content_hash"]
+
+	ts.Source.AddText("mem:blog", blogDoc+"\nOne more sentence, added while the review was open.\n", content.FormatMarkdown)
+	res := decide(t, ts, ts.Admin, id, map[string]any{"decision": "approve", "reviewer": "mark"})
+	p := secRequireStatusProblem(t, res, http.StatusConflict)
+	assert.Contains(t, p.Detail, "changed since the review started")
+
+	got := ts.do(t, "GET", "/api/v2/approvals/"+id, ts.Admin, nil)
+	var a ApprovalBody
+	got.JSON(t, &a)
+	assert.NotEqual(t, before, a.ContentHash, "the review is of the new content")
+	assert.Equal(t, a.ContentHash, a.Bundle.ContentHash)
+	assert.Contains(t, a.Bundle.Newsletter.Text, "One more sentence", "the bundle under review is the new one")
+	job := ts.do(t, "GET", "/api/v2/jobs/"+jobID, ts.Admin, nil).JSON(t)
+	assert.Equal(t, "awaiting_approval", job["status"])
+
+	// Decisions on the new content go through.
+	for _, reviewer := range []string{"mark", "ada"} {
+		res := decide(t, ts, ts.Admin, id, map[string]any{"decision": "approve", "reviewer": reviewer})
+		require.Equal(t, http.StatusOK, res.Status, "%s: %s", reviewer, res.Body)
+	}
+	ts.waitIdle(t)
+	job = ts.do(t, "GET", "/api/v2/jobs/"+jobID, ts.Admin, nil).JSON(t)
+	assert.Equal(t, "completed", job["status"])
+	mock.RequirePublished(t, ts.Pubs[content.ChannelEmail], mock.ForJob(jobID))
+}
