@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -355,8 +356,8 @@ type X struct {
 	*socialFaults
 	*socialState
 	token  string
-	limit  int
-	window time.Duration
+	limit  atomic.Int64 // posts per rate window
+	window atomic.Int64 // the rate window, a time.Duration
 	now    func() time.Time
 }
 
@@ -365,7 +366,17 @@ type X struct {
 // 3 hours. It is not listening; use Start, or serve it as an
 // http.Handler.
 func NewX(token string) *X {
-	return &X{socialFaults: newSocialFaults(), socialState: &socialState{}, token: token, limit: 300, window: 3 * time.Hour, now: time.Now}
+	x := &X{socialFaults: newSocialFaults(), socialState: &socialState{}, token: token, now: time.Now}
+	x.SetRateWindow(300, 3*time.Hour)
+	return x
+}
+
+// SetRateWindow sets the rate window the x-rate-limit-* headers describe:
+// limit posts per window, windows aligned on multiples of window. The
+// fake does not refuse posts over the limit (FailNext can).
+func (x *X) SetRateWindow(limit int, window time.Duration) {
+	x.limit.Store(int64(limit))
+	x.window.Store(int64(window))
 }
 
 // StartX returns a started X fake that tb closes at cleanup.
@@ -434,10 +445,12 @@ func (x *X) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// rateHeaders sets x-rate-limit-* from the posts of the current window.
+// rateHeaders sets x-rate-limit-* from the posts of the current window,
+// the one being answered included.
 func (x *X) rateHeaders(w http.ResponseWriter) {
 	now := x.now()
-	start := now.Truncate(x.window)
+	limit, window := int(x.limit.Load()), time.Duration(x.window.Load())
+	start := now.Truncate(window)
 	n := 0
 	for _, p := range x.socialState.list() {
 		if !p.At.Before(start) {
@@ -445,9 +458,9 @@ func (x *X) rateHeaders(w http.ResponseWriter) {
 		}
 	}
 	h := w.Header()
-	h.Set("x-rate-limit-limit", strconv.Itoa(x.limit))
-	h.Set("x-rate-limit-remaining", strconv.Itoa(max(x.limit-n, 0)))
-	h.Set("x-rate-limit-reset", strconv.FormatInt(start.Add(x.window).Unix(), 10))
+	h.Set("x-rate-limit-limit", strconv.Itoa(limit))
+	h.Set("x-rate-limit-remaining", strconv.Itoa(max(limit-n, 0)))
+	h.Set("x-rate-limit-reset", strconv.FormatInt(start.Add(window).Unix(), 10))
 }
 
 // create answers POST /2/tweets.
@@ -492,6 +505,7 @@ func (x *X) create(ctx context.Context, w http.ResponseWriter, r *http.Request, 
 			return b
 		},
 		ok: func(w http.ResponseWriter, a socialAnswer) {
+			x.rateHeaders(w) // this post counted
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusCreated)
 			_, _ = w.Write(a.body)

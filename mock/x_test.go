@@ -3,8 +3,10 @@ package mock_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +50,7 @@ func TestXFakeIdempotencyAndTimeline(t *testing.T) {
 	st, h, first := xPost(t, x, "k1", `{"text":"hello"}`)
 	require.Equal(t, http.StatusCreated, st)
 	assert.Equal(t, "300", h.Get("x-rate-limit-limit"))
-	assert.Equal(t, "300", h.Get("x-rate-limit-remaining"))
+	assert.Equal(t, "299", h.Get("x-rate-limit-remaining"), "this post counted, as on X")
 	id := first["data"].(map[string]any)["id"].(string)
 
 	st, _, again := xPost(t, x, "k1", `{"text":"hello"}`)
@@ -66,6 +68,19 @@ func TestXFakeIdempotencyAndTimeline(t *testing.T) {
 	require.Len(t, data, 2)
 	assert.Equal(t, "reply", data[0].(map[string]any)["text"], "newest first")
 	assert.Equal(t, id, data[0].(map[string]any)["referenced_tweets"].([]any)[0].(map[string]any)["id"])
+}
+
+func TestXFakeRateWindow(t *testing.T) {
+	x := mock.StartX(t, "tok")
+	x.SetRateWindow(2, time.Hour)
+	reset := strconv.FormatInt(time.Now().Truncate(time.Hour).Add(time.Hour).Unix(), 10)
+	for i, want := range []string{"1", "0", "0"} {
+		st, h, _ := xPost(t, x, fmt.Sprintf("k%d", i), fmt.Sprintf(`{"text":"post %d"}`, i))
+		require.Equal(t, http.StatusCreated, st, "the fake does not refuse posts over the limit")
+		assert.Equal(t, "2", h.Get("x-rate-limit-limit"))
+		assert.Equal(t, want, h.Get("x-rate-limit-remaining"), "post %d", i)
+		assert.Equal(t, reset, h.Get("x-rate-limit-reset"))
+	}
 }
 
 func TestXFakeRefusals(t *testing.T) {

@@ -263,7 +263,7 @@ func TestXReportsRateHeaders(t *testing.T) {
 	require.NoError(t, err)
 	obs.mu.Lock()
 	defer obs.mu.Unlock()
-	assert.Equal(t, "299", obs.got[publish.RateKey(d)], "the second post saw one post in the window")
+	assert.Equal(t, "298", obs.got[publish.RateKey(d)], "the answer to the second post counts both posts of the window, as on X")
 }
 
 func TestXDryRunAndPreviewSendNothing(t *testing.T) {
