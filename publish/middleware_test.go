@@ -140,7 +140,8 @@ func TestRetry(t *testing.T) {
 	}{
 		{"success first", nil, 4, 1, ""},
 		{"retryable then success", []error{cerr(content.Retryable), cerr(content.Retryable)}, 4, 3, ""},
-		{"rate limited then success", []error{&content.Error{Class: content.RateLimited, RetryAfter: time.Hour}}, 4, 2, ""},
+		{"rate limited then success", []error{&content.Error{Class: content.RateLimited, RetryAfter: 30 * time.Second}}, 4, 2, ""},
+		{"rate limited for longer than MaxRetryAfter returned at once", []error{&content.Error{Class: content.RateLimited, RetryAfter: time.Hour}}, 4, 1, content.RateLimited},
 		{"bounded attempts", []error{cerr(content.Retryable), cerr(content.Retryable), cerr(content.Retryable)}, 3, 3, content.Retryable},
 		{"outcome unknown never retried", []error{cerr(content.OutcomeUnknown)}, 4, 1, content.OutcomeUnknown},
 		{"invalid content never retried", []error{cerr(content.InvalidContent)}, 4, 1, content.InvalidContent},
@@ -157,21 +158,34 @@ func TestRetry(t *testing.T) {
 	}
 }
 
-func TestRetryHonoursRetryAfterCappedAndBudget(t *testing.T) {
+func TestRetryHonoursRetryAfterWithinCapAndBudget(t *testing.T) {
 	var waits []time.Duration
 	pol := instantRetry(5)
 	pol.MaxRetryAfter = 3 * time.Second
 	pol.MaxElapsed = 9 * time.Second
 	pol.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
 	s := newStub(&content.Error{Class: content.RateLimited, RetryAfter: time.Second},
-		&content.Error{Class: content.RateLimited, RetryAfter: time.Hour},
-		&content.Error{Class: content.RateLimited, RetryAfter: time.Hour},
-		&content.Error{Class: content.RateLimited, RetryAfter: time.Hour},
-		&content.Error{Class: content.RateLimited, RetryAfter: time.Hour})
+		&content.Error{Class: content.RateLimited, RetryAfter: 3 * time.Second},
+		&content.Error{Class: content.RateLimited, RetryAfter: 3 * time.Second},
+		&content.Error{Class: content.RateLimited, RetryAfter: 3 * time.Second},
+		&content.Error{Class: content.RateLimited, RetryAfter: 3 * time.Second})
 	_, err := publish.WithRetry(s, pol).Publish(t.Context(), delivery("k"))
 	assert.Equal(t, content.RateLimited, content.ClassOf(err))
 	assert.Equal(t, []time.Duration{time.Second, 3 * time.Second, 3 * time.Second}, waits,
-		"RetryAfter honoured, capped at 3 s, and no wait past the 9 s budget")
+		"RetryAfter honoured, and no wait past the 9 s budget")
+
+	// Asked to wait longer than MaxRetryAfter: returned at once, for the
+	// queue to wait it out, after the waits it could honour.
+	waits = nil
+	s = newStub(&content.Error{Class: content.RateLimited, RetryAfter: time.Second},
+		&content.Error{Class: content.RateLimited, RetryAfter: 3*time.Second + 1})
+	_, err = publish.WithRetry(s, pol).Publish(t.Context(), delivery("k"))
+	var ce *content.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, content.RateLimited, ce.Class)
+	assert.Equal(t, 3*time.Second+1, ce.RetryAfter, "the caller learns how long to wait")
+	assert.Equal(t, []time.Duration{time.Second}, waits)
+	assert.Equal(t, 2, s.Calls())
 }
 
 func TestRetryStopsOnContext(t *testing.T) {

@@ -22,7 +22,9 @@ type RetryPolicy struct {
 	// MaxElapsed bounds the total time spent, waits included: no wait
 	// that would pass it is started.
 	MaxElapsed time.Duration
-	// MaxRetryAfter caps how long a RateLimited RetryAfter is honoured.
+	// MaxRetryAfter is the longest RateLimited RetryAfter waited for here;
+	// an error asking for longer is returned at once, for the caller (the
+	// queue) to wait it out: retrying sooner would be refused again.
 	MaxRetryAfter time.Duration
 	// Sleep waits d or until ctx ends (then it returns ctx's error). Nil
 	// sleeps on a timer; tests inject an instant one.
@@ -33,8 +35,8 @@ type RetryPolicy struct {
 }
 
 // DefaultRetryPolicy returns 4 attempts, backoff from 500 ms doubling up
-// to 30 s, at most 2 minutes in all, and RetryAfter honoured up to 1
-// minute.
+// to 30 s, at most 2 minutes in all, and a RetryAfter of up to 1 minute
+// waited for.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 4, Initial: 500 * time.Millisecond, Max: 30 * time.Second,
 		Multiplier: 2, MaxElapsed: 2 * time.Minute, MaxRetryAfter: time.Minute}
@@ -89,8 +91,8 @@ type retrier struct {
 // WithRetry wraps p so that Publish is tried again, with the same
 // delivery and so the same idempotency key, after a Retryable or
 // RateLimited error, with exponential backoff and jitter, within
-// MaxAttempts and MaxElapsed. A RateLimited RetryAfter (capped by
-// MaxRetryAfter) is the least it waits. Every other class is returned at
+// MaxAttempts and MaxElapsed. A RateLimited RetryAfter is the least it
+// waits; one over MaxRetryAfter is returned at once. Every other class is returned at
 // once: OutcomeUnknown in particular is never retried, since the first
 // call may have taken effect; reconcile it with Lookup. When ctx ends
 // during a wait, the last error is returned, joined with ctx's error.
@@ -123,7 +125,10 @@ func (r *retrier) Publish(ctx context.Context, d Delivery) (Receipt, error) {
 		wait := time.Duration(float64(backoff) * (0.5 + p.Jitter()/2))
 		var ce *content.Error
 		if errors.As(err, &ce) && ce.Class == content.RateLimited && ce.RetryAfter > 0 {
-			wait = max(wait, min(ce.RetryAfter, p.MaxRetryAfter))
+			if ce.RetryAfter > p.MaxRetryAfter {
+				return rc, err // not worth a retry before then
+			}
+			wait = max(wait, ce.RetryAfter)
 		}
 		if max(time.Since(start), waited)+wait > p.MaxElapsed {
 			return rc, err
