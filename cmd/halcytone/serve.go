@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -221,6 +222,9 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 	type built struct {
 		p    publish.Publisher
 		live bool
+		// rates, when set, is the publisher's RateObserver: it is pointed
+		// at the rate limiter the publisher ends up behind.
+		rates *rateRelay
 	}
 	var out []publish.Publisher
 	add := func(b built, err error) error {
@@ -245,7 +249,13 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 					a.metrics.Publish.SetBreakerState(name, from, to)
 				}})
 			},
-			func(p publish.Publisher) publish.Publisher { return publish.WithRateLimit(p, limits) },
+			func(p publish.Publisher) publish.Publisher {
+				rl := publish.WithRateLimit(p, limits)
+				if b.rates != nil {
+					b.rates.to.Store(rl)
+				}
+				return rl
+			},
 		)
 		out = append(out, publish.ByDryRun(live, dry))
 		return nil
@@ -258,7 +268,7 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 	switch {
 	case cfg["crm-url"] != "":
 		c, err := email.NewCRM(email.CRMConfig{Endpoint: cfg["crm-url"], APIKey: cfg["crm-api-key"], Checkpoint: cp})
-		if err := add(built{c, true}, err); err != nil {
+		if err := add(built{p: c, live: true}, err); err != nil {
 			return nil, fmt.Errorf("crm-url: %w", err)
 		}
 	case cfg["smtp-host"] != "":
@@ -272,7 +282,7 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 		s, err := email.NewSMTP(email.SMTPConfig{Host: cfg["smtp-host"], Port: cfg.int("smtp-port"), Username: cfg["smtp-username"],
 			Password: cfg["smtp-password"], From: cfg["smtp-from"], TLS: email.TLSPolicy(cfg["smtp-tls"]), Checkpoint: cp,
 			Recipients: rcpts, Logger: a.log})
-		if err := add(built{s, true}, err); err != nil {
+		if err := add(built{p: s, live: true}, err); err != nil {
 			return nil, fmt.Errorf("smtp-host: %w", err)
 		}
 		if s != nil {
@@ -280,7 +290,7 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 		}
 	default:
 		c, err := email.NewCRM(email.CRMConfig{Endpoint: "https://crm.invalid", APIKey: "dry-run", Checkpoint: cp})
-		if err := add(built{c, false}, err); err != nil {
+		if err := add(built{p: c, live: false}, err); err != nil {
 			return nil, err
 		}
 	}
@@ -294,15 +304,16 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 		wcfg.Endpoint, wcfg.Token = "https://platform.invalid", "dry-run"
 	}
 	w, err := web.New(wcfg)
-	if err := add(built{w, webLive}, err); err != nil {
+	if err := add(built{p: w, live: webLive}, err); err != nil {
 		return nil, fmt.Errorf("platform-url: %w", err)
 	}
 	if webLive && cfg["cdn-url"] != "" && !forceDry {
 		a.web = w
 	}
 
-	x, err := social.NewX(social.XConfig{Endpoint: cfg["x-url"], Token: orPlaceholder(cfg["x-token"]), Keys: cp})
-	if err := add(built{x, cfg["x-token"] != ""}, err); err != nil {
+	xRates := &rateRelay{}
+	x, err := social.NewX(social.XConfig{Endpoint: cfg["x-url"], Token: orPlaceholder(cfg["x-token"]), Keys: cp, Rates: xRates})
+	if err := add(built{p: x, live: cfg["x-token"] != "", rates: xRates}, err); err != nil {
 		return nil, fmt.Errorf("x-token: %w", err)
 	}
 	if cfg["linkedin-token"] != "" && cfg["linkedin-author"] == "" {
@@ -310,17 +321,17 @@ func (a *app) publishers(tracer trace.Tracer) ([]publish.Publisher, error) {
 	}
 	li, err := social.NewLinkedIn(social.LinkedInConfig{Endpoint: cfg["linkedin-url"], Token: orPlaceholder(cfg["linkedin-token"]),
 		Author: orDefault(cfg["linkedin-author"], "urn:li:organization:0"), Keys: cp})
-	if err := add(built{li, cfg["linkedin-token"] != ""}, err); err != nil {
+	if err := add(built{p: li, live: cfg["linkedin-token"] != ""}, err); err != nil {
 		return nil, fmt.Errorf("linkedin-token: %w", err)
 	}
 	fb, err := social.NewFacebook(social.GraphConfig{Endpoint: cfg["graph-url"], Token: orPlaceholder(cfg["graph-token"]),
 		ID: orDefault(cfg["facebook-page-id"], "0"), Keys: cp})
-	if err := add(built{fb, cfg["graph-token"] != "" && cfg["facebook-page-id"] != ""}, err); err != nil {
+	if err := add(built{p: fb, live: cfg["graph-token"] != "" && cfg["facebook-page-id"] != ""}, err); err != nil {
 		return nil, fmt.Errorf("facebook-page-id: %w", err)
 	}
 	ig, err := social.NewInstagram(social.GraphConfig{Endpoint: cfg["graph-url"], Token: orPlaceholder(cfg["graph-token"]),
 		ID: orDefault(cfg["instagram-user-id"], "0"), Keys: cp})
-	if err := add(built{ig, cfg["graph-token"] != "" && cfg["instagram-user-id"] != ""}, err); err != nil {
+	if err := add(built{p: ig, live: cfg["graph-token"] != "" && cfg["instagram-user-id"] != ""}, err); err != nil {
 		return nil, fmt.Errorf("instagram-user-id: %w", err)
 	}
 	return out, nil
@@ -501,6 +512,18 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// rateRelay is a publish.RateObserver that passes rate headers on to the
+// rate limiter its publisher ends up behind, once that is built (the
+// publisher is built first); before that, and in dry run, it drops them.
+type rateRelay struct{ to atomic.Pointer[publish.RateLimiter] }
+
+// ObserveRateHeaders implements publish.RateObserver.
+func (r *rateRelay) ObserveRateHeaders(key string, h http.Header) {
+	if rl := r.to.Load(); rl != nil {
+		rl.ObserveRateHeaders(key, h)
+	}
 }
 
 // redactURL hides the password of a database URL.
