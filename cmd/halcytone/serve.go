@@ -517,7 +517,9 @@ func displayAddr(a net.Addr) string {
 // rateRelay is a publish.RateObserver that passes rate headers on to the
 // rate limiter its publisher ends up behind, once that is built (the
 // publisher is built first); before that, and in dry run, it drops them.
-type rateRelay struct{ to atomic.Pointer[publish.RateLimiter] }
+type rateRelay struct {
+	to atomic.Pointer[publish.RateLimiter]
+}
 
 // ObserveRateHeaders implements publish.RateObserver.
 func (r *rateRelay) ObserveRateHeaders(key string, h http.Header) {
