@@ -3,13 +3,13 @@ package content
 import (
 	"fmt"
 	"html"
+	"io"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
+	xhtml "golang.org/x/net/html"
 )
 
 var (
@@ -131,19 +131,114 @@ func absoluteHTTP(s string) bool {
 	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// strictPolicy is bluemonday's strict policy, built once (building a
-// policy is costly; using one is safe for concurrent use).
-var strictPolicy = sync.OnceValue(bluemonday.StrictPolicy)
-
 // htmlText returns the text of an HTML fragment: tags removed (and the
 // content of script and style), entities decoded, white space collapsed.
+//
+// It gives exactly what bluemonday's StrictPolicy gives once its output is
+// unescaped and its fields joined, with one pass of the same tokenizer and
+// none of the policy's per-token allocations. With that policy nothing but
+// text reaches the output: the escaped text of each text token, unless
+// content is being skipped (see htmlTextState). Unescaping that output
+// gives back the tokens' text, since every '&' in it starts one of the
+// escapes EscapeString writes; so the text is collected as it is.
 func htmlText(h string) string {
 	if h == "" {
 		return ""
 	}
-	t := h // as strictPolicy().Sanitize(h), which returns blank input as it is
-	if strings.TrimSpace(h) != "" {
-		t = sanitizeTo(strictPolicy(), strings.NewReader(h), len(h))
+	if strings.TrimSpace(h) == "" {
+		// As the policy returns blank input unchanged.
+		return joinFields(html.UnescapeString(h))
 	}
-	return joinFields(html.UnescapeString(t))
+	z := xhtml.NewTokenizer(strings.NewReader(h))
+	var (
+		b  strings.Builder
+		st htmlTextState
+	)
+	b.Grow(len(h))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			if z.Err() != io.EOF {
+				return "" // as the policy gives on a reader's error
+			}
+			return joinFields(b.String())
+		case xhtml.TextToken:
+			if st.keepText() {
+				b.Write(z.Text())
+			}
+		case xhtml.StartTagToken:
+			name, _ := z.TagName()
+			st.start(name)
+		case xhtml.EndTagToken:
+			name, _ := z.TagName()
+			st.end(name)
+		}
+		// Comments, doctypes and self-closing tags change nothing.
+	}
+}
+
+// htmlTextState is what bluemonday's StrictPolicy tracks to decide
+// whether a text token reaches its output.
+type htmlTextState struct {
+	// recent is the most recently started element when that is script or
+	// style (the policy drops their text), else "".
+	recent string
+	// skipping counts the open elements whose content the policy skips,
+	// as the policy does: an end tag without a start tag takes it below
+	// zero.
+	skipping int64
+	// skip reports that the policy skips content: set by a start tag of
+	// such an element, cleared when an end tag brings skipping to zero.
+	skip bool
+}
+
+// keepText reports whether the policy writes a text token out.
+func (s *htmlTextState) keepText() bool {
+	return !s.skip && s.recent == ""
+}
+
+// start records a start tag; name is the tokenizer's lower-cased tag name.
+func (s *htmlTextState) start(name []byte) {
+	switch string(name) {
+	case "script":
+		s.recent = "script"
+		return
+	case "style":
+		s.recent = "style"
+		return
+	}
+	s.recent = ""
+	if skipsContent(name) {
+		s.skip = true
+		s.skipping++
+	}
+}
+
+// end records an end tag; name is the tokenizer's lower-cased tag name.
+func (s *htmlTextState) end(name []byte) {
+	switch string(name) {
+	case "script", "style":
+		if s.recent == string(name) {
+			s.recent = ""
+		}
+		return
+	}
+	// No other end tag can match a recent script or style.
+	if skipsContent(name) {
+		s.skipping--
+		if s.skipping == 0 {
+			s.skip = false
+		}
+	}
+}
+
+// skipsContent reports whether bluemonday's default policies skip the
+// content of the element name (its addDefaultSkipElementContent), script
+// and style aside, which the policy handles before it looks.
+func skipsContent(name []byte) bool {
+	switch string(name) {
+	case "frame", "frameset", "iframe", "noembed", "noframes", "noscript", "nostyle", "object", "title":
+		return true
+	}
+	return false
 }
