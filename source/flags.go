@@ -39,11 +39,16 @@ var flagAliases = map[string]string{
 // errUnknownFlag is returned by setFlag for a name that is no flag.
 var errUnknownFlag = errors.New("unknown flag")
 
+// flagKeyReplacer turns the spaces and hyphens of a flag spelling into
+// underscores. A strings.Replacer is immutable and safe for concurrent
+// use, so one serves every call.
+var flagKeyReplacer = strings.NewReplacer(" ", "_", "-", "_")
+
 // canonicalFlag returns the canonical name of a flag spelling and whether
 // it names a flag at all.
 func canonicalFlag(key string) (string, bool) {
 	k := strings.ToLower(strings.TrimSpace(key))
-	k = strings.NewReplacer(" ", "_", "-", "_").Replace(k)
+	k = flagKeyReplacer.Replace(k)
 	c, ok := flagAliases[k]
 	return c, ok
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/halcytone/halcytone/content"
 )
@@ -81,6 +82,9 @@ var dateLayouts = []string{
 // parseDate reads a date in one of dateLayouts, case-insensitively for
 // month names, and reports whether it could.
 func parseDate(s string) (time.Time, bool) {
+	if !mayBeDate(s) {
+		return time.Time{}, false
+	}
 	s = strings.Join(strings.Fields(s), " ")
 	if s == "" || len(s) > 64 {
 		return time.Time{}, false
@@ -91,6 +95,26 @@ func parseDate(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// mayBeDate reports, cheaply, whether s may be a date that parseDate
+// reads: when it is false, parseDate cannot read s, so headings that are
+// no dates are not tried against every layout (each failed time.Parse
+// allocates an error). time.Parse reads ASCII digits
+// only, accepts nothing after a layout's last element, and every one of
+// dateLayouts ends in digits (a year, day, minute or second) or, in
+// RFC 3339, in a zone that is "Z" or ends in digits. So a date holds an
+// ASCII digit, and its last byte, white space aside (as parseDate joins
+// the fields of s), is an ASCII digit or 'Z'.
+func mayBeDate(s string) bool {
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
+	if s == "" {
+		return false
+	}
+	if c := s[len(s)-1]; (c < '0' || c > '9') && c != 'Z' {
+		return false
+	}
+	return strings.ContainsAny(s, "0123456789")
 }
 
 // dateSeparators may follow a date at the start of an item heading, as in
