@@ -119,7 +119,9 @@ func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 	default:
 		r.doc, err = source.Parse([]byte(req.Text), req.Format)
 		if err == nil {
-			r.ref = "inline:" + r.doc.ContentHash()
+			// Parse returns its document sealed, and nothing changes it
+			// in between: its Hash is its ContentHash.
+			r.ref = "inline:" + r.doc.Hash
 		}
 	}
 	if err != nil {
