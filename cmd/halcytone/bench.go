@@ -38,7 +38,7 @@ Scenarios of run:
                   preview_only, its text different in every request (a request
                   number): fetch-free, never cached (needs a write key)
   preview-repeat  the same, with the same text every time: answered from the
-                  server's preview cache after the first (needs a write key)
+                  server's preview cache from the third (needs a write key)
   preview-cached  GET /api/v1/preview?document_id=sample: (cached by the server)
   ws              N clients on /ws/jobs; POST /api/v2/content/sync (dry run) at
                   --rate per second; latency from each event's timestamp to its

@@ -309,8 +309,10 @@ func TestBenchPreviewNeverCached(t *testing.T) {
 
 		n = run("preview-repeat", client)
 		h2, m2 := stats()
-		assert.LessOrEqual(t, m2-m1, int64(1), "%s: the repeated preview is generated once", client)
-		assert.GreaterOrEqual(t, h2-h1, n-1, "%s: then answered from the cache", client)
+		// Kept on its second request; until then, each of the 2 workers may
+		// miss once more (joining the generation under way).
+		assert.LessOrEqual(t, m2-m1, int64(3), "%s: the repeated preview is kept", client)
+		assert.GreaterOrEqual(t, h2-h1, n-3, "%s: then answered from the cache", client)
 	}
 }
 

@@ -29,6 +29,7 @@ type addons struct {
 	cache   *Cache
 	replay  *replayGuard
 	flights cacheFlights
+	seen    *recentKeys // inline previews asked for once: cached on the second request
 	hooks   *webhookDispatcher // set by registerWebhooks
 
 	mu          sync.RWMutex
@@ -112,7 +113,7 @@ type CacheClearBody struct {
 func cacheMB(b int64) float64 { return float64(b) / (1 << 20) }
 
 func (s *Server) registerCache() {
-	a := &addons{cache: NewCache(CacheConfig{Now: s.now}), replay: newReplayGuard(replayMemory)}
+	a := &addons{cache: NewCache(CacheConfig{Now: s.now}), replay: newReplayGuard(replayMemory), seen: newRecentKeys(inlinePreviewSeen)}
 	s.extra = a
 
 	huma.Register(s.api, huma.Operation{
@@ -284,14 +285,21 @@ func (s *Server) cachedPreview(ctx context.Context, documentID, templateStyle, t
 // suggested publish time, checks of publish_at against now), so briefly.
 const inlinePreviewTTL = time.Minute
 
+// inlinePreviewSeen is how many recent inline preview requests are
+// remembered to tell a repeated one.
+const inlinePreviewSeen = 4096
+
 // cachedInlinePreview is POST /api/v2/generate-content with preview_only
 // and inline content (content or document, not document_id) through the
 // cache: an editor previewing the same text again, or several tabs
 // previewing it, is answered from the entry kept under a hash of the
 // request ("preview|<sha-256>") for inlinePreviewTTL, tagged "preview" and
 // "hash:<bundle hash>". Who asks, dry_run and the correlation ID do not
-// change a preview and are not part of the key. Errors are not cached;
-// concurrent misses of one key assemble the preview once.
+// change a preview and are not part of the key. A request is cached the
+// second time it comes (among the last inlinePreviewSeen), so that
+// one-off previews (most are: every keystroke of an editor is new text)
+// neither fill the cache nor push out what it serves. Errors are not
+// cached; concurrent misses of one key assemble the preview once.
 func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req halcytone.Request) (GenerateBody, error) {
 	b.PreviewOnly, b.DryRun = true, false
 	raw, err := json.Marshal(b) // map keys sorted, content compacted
@@ -305,6 +313,13 @@ func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req
 		if body, ok := v.(GenerateBody); ok {
 			return body, nil
 		}
+	}
+	if !a.seen.again(key) {
+		res, err := s.run(ctx, req, true)
+		if err != nil {
+			return GenerateBody{}, err
+		}
+		return generateBody(res), nil
 	}
 	v, err := a.flights.do(ctx, key, func() (any, error) {
 		res, err := s.run(ctx, req, true)
@@ -327,6 +342,36 @@ func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req
 		return GenerateBody{}, huma.Error500InternalServerError("preview failed")
 	}
 	return body, nil
+}
+
+// recentKeys remembers the last n keys it was asked about.
+type recentKeys struct {
+	mu   sync.Mutex
+	set  map[string]struct{}
+	ring []string // oldest at next once full
+	next int
+}
+
+func newRecentKeys(n int) *recentKeys {
+	return &recentKeys{set: make(map[string]struct{}, n), ring: make([]string, 0, n)}
+}
+
+// again reports whether key is among the recent keys, and makes it one.
+func (r *recentKeys) again(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.set[key]; ok {
+		return true
+	}
+	if len(r.ring) < cap(r.ring) {
+		r.ring = append(r.ring, key)
+	} else {
+		delete(r.set, r.ring[r.next])
+		r.ring[r.next] = key
+		r.next = (r.next + 1) % len(r.ring)
+	}
+	r.set[key] = struct{}{}
+	return false
 }
 
 // cacheFlights runs one call per key at a time; callers of a key in

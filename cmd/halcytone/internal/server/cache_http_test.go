@@ -374,6 +374,12 @@ func TestCacheInlinePreview(t *testing.T) {
 	st := stats()
 	assert.EqualValues(t, 0, st.Hits)
 	assert.EqualValues(t, 1, st.Misses)
+	assert.Zero(t, st.CacheTargets["api"].TotalKeys, "a preview asked for once is not kept")
+	second := post(doc, ts.Admin)
+	assert.JSONEq(t, string(first.Body), string(second.Body))
+	st = stats()
+	assert.EqualValues(t, 2, st.Misses)
+	assert.Equal(t, 1, st.CacheTargets["api"].TotalKeys, "kept when asked for again")
 	// The same request again, from another key and with dry_run: the same
 	// answer, from the cache.
 	other := ts.key(t, "editor", 0, ScopeRead, ScopeWrite)
@@ -384,7 +390,7 @@ func TestCacheInlinePreview(t *testing.T) {
 	}
 	st = stats()
 	assert.EqualValues(t, 2, st.Hits, "answered from the cache")
-	assert.EqualValues(t, 1, st.Misses)
+	assert.EqualValues(t, 2, st.Misses)
 	assert.Equal(t, 1, st.CacheTargets["api"].TotalKeys)
 
 	// Another tone, channel list or text is another preview.
@@ -397,12 +403,14 @@ func TestCacheInlinePreview(t *testing.T) {
 	} {
 		b := map[string]any{"document": doc["document"], "preview_only": true, "channels": []string{"email", "web"}}
 		change(b)
-		res := post(b, ts.Admin)
-		assert.NotEqual(t, string(first.Body), string(res.Body))
+		for range 2 {
+			res := post(b, ts.Admin)
+			assert.NotEqual(t, string(first.Body), string(res.Body))
+		}
 	}
 	st = stats()
 	assert.EqualValues(t, 2, st.Hits)
-	assert.EqualValues(t, 4, st.Misses)
+	assert.EqualValues(t, 8, st.Misses)
 	assert.Equal(t, 4, st.CacheTargets["api"].TotalKeys)
 
 	// Previews of a document_id are not answered from it: the document is
@@ -419,5 +427,20 @@ func TestCacheInlinePreview(t *testing.T) {
 	}
 	require.Equal(t, http.StatusOK, ts.do(t, "POST", "/api/v2/cache/clear", ts.Admin, nil).Status)
 	post(doc, ts.Admin)
-	assert.EqualValues(t, 5, stats().Misses, "generated again after a clear")
+	assert.EqualValues(t, 9, stats().Misses, "generated again after a clear")
+	assert.Equal(t, 1, stats().CacheTargets["api"].TotalKeys, "and kept again: it was asked for before")
+}
+
+func TestRecentKeys(t *testing.T) {
+	r := newRecentKeys(3)
+	for _, k := range []string{"a", "b", "c"} {
+		assert.False(t, r.again(k), k)
+	}
+	assert.True(t, r.again("a"))
+	assert.False(t, r.again("d"), "d pushes a out")
+	assert.False(t, r.again("a"), "a was forgotten; now it pushes b out")
+	assert.True(t, r.again("c"))
+	assert.True(t, r.again("d"))
+	assert.False(t, r.again("b"))
+	assert.Len(t, r.set, 3)
 }
