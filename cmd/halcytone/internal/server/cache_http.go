@@ -29,7 +29,7 @@ type addons struct {
 	cache   *Cache
 	replay  *replayGuard
 	flights cacheFlights
-	seen    *recentKeys // inline previews asked for once: cached on the second request
+	seen    *recentKeys        // inline previews asked for once: cached on the second request
 	hooks   *webhookDispatcher // set by registerWebhooks
 
 	mu          sync.RWMutex
