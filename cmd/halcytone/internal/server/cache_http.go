@@ -344,16 +344,18 @@ func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req
 	return body, nil
 }
 
-// recentKeys remembers the last n keys it was asked about.
+// recentKeys remembers the last n keys it was asked about. It grows as
+// keys come (an idle server holds none).
 type recentKeys struct {
 	mu   sync.Mutex
+	n    int
 	set  map[string]struct{}
 	ring []string // oldest at next once full
 	next int
 }
 
 func newRecentKeys(n int) *recentKeys {
-	return &recentKeys{set: make(map[string]struct{}, n), ring: make([]string, 0, n)}
+	return &recentKeys{n: n, set: map[string]struct{}{}}
 }
 
 // again reports whether key is among the recent keys, and makes it one.
@@ -363,7 +365,7 @@ func (r *recentKeys) again(key string) bool {
 	if _, ok := r.set[key]; ok {
 		return true
 	}
-	if len(r.ring) < cap(r.ring) {
+	if len(r.ring) < r.n {
 		r.ring = append(r.ring, key)
 	} else {
 		delete(r.set, r.ring[r.next])
