@@ -3,6 +3,7 @@ package halcytone_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -472,4 +473,37 @@ func TestDecideLatestRefusesADecisionOnChangedContent(t *testing.T) {
 	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
 	_, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
 	require.NoError(t, err)
+}
+
+// TestScheduleApprovalLevel checks that a schedule's approval_level is the
+// least level its runs need: a level-1 update waits for level 3.
+func TestScheduleApprovalLevel(t *testing.T) {
+	now := time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC)
+	clock := now
+	h := newHarnessConfig(t, func(c *halcytone.Config) { c.Now = func() time.Time { return clock } })
+	h.src.AddText("mem:weekly", "# Tips\n\n## [Tips] Tips\n\n### The long exhale\n\nBreathe in for four counts and out for six, for ten rounds.\n", content.FormatMarkdown)
+	ctx := context.Background()
+	for _, level := range []int{0, 3} {
+		_, err := h.eng.CreateSchedule(ctx, store.Schedule{Name: fmt.Sprintf("level %d", level), Cron: "0 15 * * TUE", Timezone: "UTC",
+			DocumentID: "mem:weekly", Channels: []string{"email"}, ApprovalLevel: level})
+		require.NoError(t, err)
+	}
+	clock = now.Add(90 * time.Minute) // past 15:00
+	jobs, err := h.eng.RunSchedules(ctx)
+	require.NoError(t, err)
+	require.Len(t, jobs, 2)
+	levels := map[int]store.JobStatus{}
+	for _, j := range jobs {
+		as, _, err := h.store.ListApprovals(ctx, store.ApprovalFilter{JobID: j.ID})
+		require.NoError(t, err)
+		require.Len(t, as, 1)
+		levels[as[0].Level] = j.Status
+	}
+	assert.Equal(t, map[int]store.JobStatus{1: store.JobPending, 3: store.JobAwaitingApproval}, levels,
+		"the policy's level 1 without approval_level; level 3, awaiting review, with it")
+
+	_, err = h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:weekly", ApprovalLevel: 5})
+	var ce *content.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "approval_level", ce.Field)
 }

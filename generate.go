@@ -36,6 +36,10 @@ type Request struct {
 	IdempotencyKey string // a retried request with the same key returns the first job
 	Author         string // who asked; may not approve their own content
 	Force          bool   // record a new version and deliver again although unchanged
+	// ApprovalLevel is the least approval level (1-4) the job needs, such
+	// as a schedule's; the policy's level wins when higher. Zero: the
+	// policy's.
+	ApprovalLevel int
 }
 
 // Status values of a Result.
@@ -79,6 +83,9 @@ func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 	}
 	if n != 1 {
 		return nil, invalidRequest("document_id", "give exactly one of document_id, content or document (got %d)", n)
+	}
+	if req.ApprovalLevel < 0 || req.ApprovalLevel > 4 {
+		return nil, invalidRequest("approval_level", "approval_level %d is not within 1-4", req.ApprovalLevel)
 	}
 	spelled := req.Channels
 	if len(spelled) == 0 {
@@ -246,6 +253,7 @@ func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err er
 	subject := approval.SubjectOf(r.doc, b)
 	subject.ValidationPassed = rep.Valid
 	subject.Author = req.Author
+	subject.MinLevel = req.ApprovalLevel
 
 	var events []approval.Event
 	err = e.store.InTx(ctx, func(tx store.Tx) error {

@@ -87,6 +87,7 @@ func (e *Engine) RunSchedules(ctx context.Context) ([]*store.Job, error) {
 			DocumentID:     s.DocumentID,
 			Channels:       s.Channels,
 			Template:       tmpl,
+			ApprovalLevel:  s.ApprovalLevel,
 			Metadata:       map[string]any{"schedule_id": s.ID, "scheduled_run": due.Format("2006-01-02T15:04:05Z07:00")},
 			IdempotencyKey: "schedule:" + s.ID + ":" + due.Format("20060102T150405Z"),
 		})

@@ -247,7 +247,34 @@ func (p Policy) match(s Subject) (int, []string) {
 	if level == 0 {
 		level = p.DefaultLevel
 	}
+	if s.MinLevel > level {
+		level = p.levelAtLeast(s.MinLevel)
+		matched = append(matched, RuleMinLevel)
+	}
 	return level, matched
+}
+
+// RuleMinLevel is the rule name a plan lists when Subject.MinLevel, not a
+// rule of the policy, set its level.
+const RuleMinLevel = "minimum level requested"
+
+// levelAtLeast returns the lowest described level not below n, or the
+// highest described level when none is (n when none is described).
+func (p Policy) levelAtLeast(n int) int {
+	best, highest := 0, 0
+	for _, l := range p.Levels {
+		if l.Level >= n && (best == 0 || l.Level < best) {
+			best = l.Level
+		}
+		highest = max(highest, l.Level)
+	}
+	switch {
+	case best > 0:
+		return best
+	case highest > 0:
+		return highest
+	}
+	return n
 }
 
 // lowered holds a subject's title and text in lower case, computed once per

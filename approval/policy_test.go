@@ -1,6 +1,7 @@
 package approval_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -152,4 +153,33 @@ func TestPlanOfUndescribedLevel(t *testing.T) {
 	plan := p.Plan(approval.Subject{})
 	assert.Equal(t, 7, plan.Level)
 	assert.Empty(t, plan.Stages)
+}
+
+func TestPlanMinLevel(t *testing.T) {
+	p := approval.DefaultPolicy()
+	update := approval.Subject{Type: content.TypeUpdate, Priority: 3, Title: "App update", Text: "Faster sync."}
+
+	plan := p.Plan(update)
+	require.Equal(t, 1, plan.Level)
+	update.MinLevel = 3
+	plan = p.Plan(update)
+	assert.Equal(t, 3, plan.Level, "raised to the level asked for")
+	assert.Equal(t, []string{"standard update", approval.RuleMinLevel}, plan.Rules)
+	assert.NotEmpty(t, plan.Stages)
+	assert.False(t, plan.AutoApprove, "level 3 is not auto-approved")
+
+	claim := update
+	claim.Text, claim.MinLevel = "Clinically proven calm.", 2
+	assert.Equal(t, 4, p.Plan(claim).Level, "the policy's level wins when higher")
+	assert.NotContains(t, p.Plan(claim).Rules, approval.RuleMinLevel)
+
+	// A level the policy does not describe: the next described one, or its highest.
+	sparse := approval.DefaultPolicy()
+	sparse.Levels = slices.DeleteFunc(sparse.Levels, func(l approval.LevelSpec) bool { return l.Level == 3 })
+	update.MinLevel = 3
+	assert.Equal(t, 4, sparse.Plan(update).Level)
+	update.MinLevel = 9
+	plan = sparse.Plan(update)
+	assert.Equal(t, 4, plan.Level)
+	assert.NotEmpty(t, plan.Stages, "never a level without stages")
 }

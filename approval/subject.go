@@ -25,6 +25,11 @@ type Subject struct {
 	// Author is who wrote the content; they may not approve it unless the
 	// level allows self-approval.
 	Author string
+	// MinLevel is the least level the caller asks for, such as a
+	// schedule's approval_level; the policy's level wins when higher. A
+	// level the policy does not describe counts as the next one it does
+	// (its highest at most). Zero asks for nothing.
+	MinLevel int
 }
 
 // SubjectOf builds the Subject of a document and the bundle assembled from
