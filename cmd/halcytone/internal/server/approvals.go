@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -222,6 +223,9 @@ func (s *Server) registerApprovals() {
 		if reviewer == "" {
 			reviewer = author(ctx)
 		}
+		if err := s.mayDecideAs(ctx, author(ctx), reviewer); err != nil {
+			return nil, err
+		}
 		// The document is checked at its source first: an edit since the
 		// review started is a 409, and the review starts again.
 		a, err := s.engine.DecideLatest(ctx, in.ID, approval.DecisionInput{
@@ -233,4 +237,23 @@ func (s *Server) registerApprovals() {
 		}
 		return &struct{ Body ApprovalBody }{approvalBodyOf(a)}, nil
 	})
+}
+
+// mayDecideAs refuses a decision that key, a reviewer's own key (named
+// like a reviewer in Config.Reviewers), records in another reviewer's
+// name: multi-level approval means nothing if one key can sign for every
+// stage.
+func (s *Server) mayDecideAs(ctx context.Context, key, reviewer string) error {
+	if key == "" || reviewer == key || s.cfg.Reviewers == nil {
+		return nil
+	}
+	roles, err := s.cfg.Reviewers.Roles(ctx, key)
+	if err != nil {
+		return apiError(fmt.Errorf("reviewer directory: %w", err))
+	}
+	if len(roles) > 0 {
+		return huma.Error403Forbidden(fmt.Sprintf("this key belongs to reviewer %q and cannot decide as %q", key, reviewer),
+			&huma.ErrorDetail{Location: "body.reviewer", Message: "must be " + key + " or empty", Value: reviewer})
+	}
+	return nil
 }

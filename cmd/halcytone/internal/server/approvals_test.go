@@ -235,3 +235,29 @@ func TestApprovalsDocumentEditedDuringReview(t *testing.T) {
 	assert.Equal(t, "completed", job["status"])
 	mock.RequirePublished(t, ts.Pubs[content.ChannelEmail], mock.ForJob(jobID))
 }
+
+// TestApprovalsReviewerKeysSignOnlyForThemselves checks that a reviewer's
+// own key (named like a reviewer) cannot record decisions in another
+// reviewer's name, while a shared key (the dashboard's) may name anyone.
+func TestApprovalsReviewerKeysSignOnlyForThemselves(t *testing.T) {
+	ts := newTestServer(t)
+	erin := ts.key(t, "erin", 0, ScopeWrite, ScopeApprove, ScopeRead)
+	ada := ts.key(t, "ada", 0, ScopeApprove, ScopeRead)
+	desk := ts.key(t, "review-desk", 0, ScopeApprove, ScopeRead)
+	_, id := levelTwoJob(t, ts, erin)
+
+	res := decide(t, ts, ada, id, map[string]any{"decision": "approve", "reviewer": "mark"})
+	p := secRequireStatusProblem(t, res, http.StatusForbidden)
+	assert.Contains(t, p.Detail, `belongs to reviewer "ada"`)
+	assert.Contains(t, string(res.Body), "body.reviewer")
+
+	// As herself, named or not: recorded.
+	res = decide(t, ts, ada, id, map[string]any{"decision": "approve", "reviewer": "ada"})
+	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+	// The shared key names the reviewer.
+	res = decide(t, ts, desk, id, map[string]any{"decision": "approve", "reviewer": "mark"})
+	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+	var a ApprovalBody
+	res.JSON(t, &a)
+	assert.Equal(t, "approved", a.State)
+}

@@ -58,12 +58,13 @@ func newTestServerWithSources(t *testing.T, sources func(*source.Registry), conf
 		ts.Pubs[ch] = p
 		pubs = append(pubs, p)
 	}
+	reviewers := approval.StaticDirectory{
+		"erin": {"editor"}, "mark": {"marketing"}, "ada": {"editor", "marketing"}, "mona": {"manager"},
+		"lee": {"legal"}, "eve": {"executive"},
+	}
 	eng, err := halcytone.New(halcytone.Config{
 		Store: ts.Store, Sources: reg, Queue: ts.Queue, Publishers: pubs,
-		Gate: &approval.Gate{Policy: approval.DefaultPolicy(), Directory: approval.StaticDirectory{
-			"erin": {"editor"}, "mark": {"marketing"}, "ada": {"editor", "marketing"}, "mona": {"manager"},
-			"lee": {"legal"}, "eve": {"executive"},
-		}},
+		Gate: &approval.Gate{Policy: approval.DefaultPolicy(), Directory: reviewers},
 	})
 	require.NoError(t, err)
 	ts.Engine = eng
@@ -74,7 +75,7 @@ func newTestServerWithSources(t *testing.T, sources func(*source.Registry), conf
 	metrics, err := telemetry.NewMetrics()
 	require.NoError(t, err)
 	ts.Keys = NewKeys(ts.Store, nil)
-	cfg := Config{Engine: eng, Metrics: metrics, Keys: ts.Keys, Version: "test"}
+	cfg := Config{Engine: eng, Metrics: metrics, Keys: ts.Keys, Version: "test", Reviewers: reviewers}
 	for _, c := range configure {
 		c(&cfg)
 	}

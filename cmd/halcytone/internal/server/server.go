@@ -22,6 +22,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/approval"
 	"github.com/halcytone/halcytone/store"
 	"github.com/halcytone/halcytone/telemetry"
 )
@@ -48,6 +49,11 @@ type Config struct {
 	RiverUI http.Handler
 	// Checks are the readiness and health checks; see Check.
 	Checks []Check
+	// Reviewers is the approval gate's directory. A key named like a
+	// reviewer in it is that reviewer's own key: its decisions are that
+	// reviewer's, never another's. Other keys (a dashboard's, say) may name
+	// any reviewer. Nil: keys may name any reviewer.
+	Reviewers approval.Directory
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 }
