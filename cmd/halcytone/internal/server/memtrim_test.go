@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -10,7 +11,8 @@ import (
 func TestIdleTrim(t *testing.T) {
 	var requests int64
 	trims := 0
-	it := &idleTrim{requests: func() int64 { return requests }, trim: func() { trims++ }}
+	live := uint64(4 << 20)
+	it := &idleTrim{requests: func() int64 { return requests }, live: func() uint64 { return live }, trim: func() { trims++ }}
 	at := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 	step := func(d time.Duration) { at = at.Add(d); it.tick(at) }
 
@@ -35,4 +37,16 @@ func TestIdleTrim(t *testing.T) {
 	assert.Equal(t, 1, trims)
 	step(idleTrimAfter / 2)
 	assert.Equal(t, 2, trims, "quiet again: trimmed again")
+
+	live = idleTrimMaxLive + 1
+	step(idleTrimAfter)
+	assert.Equal(t, 2, trims, "not with a large live heap")
+	live = idleTrimMaxLive
+	step(idleTrimAfter)
+	assert.Equal(t, 3, trims)
+}
+
+func TestHeapLive(t *testing.T) {
+	runtime.GC()
+	assert.Positive(t, heapLive(), "the runtime reports its live heap")
 }
