@@ -45,6 +45,14 @@ func isInt(min int) func(string) error {
 
 func isDuration(v string) error { _, err := time.ParseDuration(v); return err }
 
+func isPositiveDuration(v string) error {
+	d, err := time.ParseDuration(v)
+	if err == nil && d <= 0 {
+		err = errors.New("want a positive duration, such as 5m")
+	}
+	return err
+}
+
 func oneOf(vals ...string) func(string) error {
 	return func(v string) error {
 		if !slices.Contains(vals, v) {
@@ -75,6 +83,8 @@ func serveSettings() []setting {
 		{name: "schedule-interval", def: "30s", usage: "how often recurring schedules and escalations are checked", check: isDuration},
 		{name: "api-keys", usage: "seed keys name:key:scopes[:per-minute-limit],... (kept in memory)", secret: true},
 		{name: "cache-webhook-secret", usage: "secret of POST /api/v2/cache/webhook (whsec_...)", secret: true},
+		{name: "cache-max-mb", def: "64", usage: "memory of the content cache in MiB (entries counted by their JSON size; the process may hold about twice that)", check: isInt(1)},
+		{name: "cache-ttl", def: "5m", usage: "lifetime of a cached document or preview", check: isPositiveDuration},
 		{name: "webhook-allow-private", def: "false", usage: "let outgoing webhooks reach private and loopback addresses (demos, tests)", check: isBool},
 		// Credentials: each set switches its publisher or source from dry run to real.
 		{name: "crm-url", usage: "CRM API base URL (email)"},

@@ -113,7 +113,9 @@ type CacheClearBody struct {
 func cacheMB(b int64) float64 { return float64(b) / (1 << 20) }
 
 func (s *Server) registerCache() {
-	a := &addons{cache: NewCache(CacheConfig{Now: s.now}), replay: newReplayGuard(replayMemory), seen: newRecentKeys(inlinePreviewSeen)}
+	cc := s.cfg.Cache
+	cc.Now = s.now
+	a := &addons{cache: NewCache(cc), replay: newReplayGuard(replayMemory), seen: newRecentKeys(inlinePreviewSeen)}
 	s.extra = a
 
 	huma.Register(s.api, huma.Operation{

@@ -49,6 +49,9 @@ type Config struct {
 	RiverUI http.Handler
 	// Checks are the readiness and health checks; see Check.
 	Checks []Check
+	// Cache bounds the content cache (its Now is the server's clock);
+	// zero fields take the defaults (5 min, 10,000 entries, 64 MiB).
+	Cache CacheConfig
 	// Reviewers is the approval gate's directory. A key named like a
 	// reviewer in it is that reviewer's own key: its decisions are that
 	// reviewer's, never another's. Other keys (a dashboard's, say) may name
