@@ -3,6 +3,7 @@ package content
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -50,14 +51,26 @@ func Platforms() []Platform {
 	return []Platform{PlatformTwitter, PlatformLinkedIn, PlatformFacebook, PlatformInstagram}
 }
 
+// platformAliases are the names ParsePlatform accepts besides the
+// platforms' own.
+var platformAliases = []struct {
+	name string
+	p    Platform
+}{
+	{"x", PlatformTwitter},
+}
+
 // ParsePlatform parses a platform name; "x" is an alias of twitter.
 func ParsePlatform(s string) (Platform, error) {
 	p := Platform(strings.ToLower(strings.TrimSpace(s)))
 	switch p {
-	case "x":
-		return PlatformTwitter, nil
 	case PlatformTwitter, PlatformLinkedIn, PlatformFacebook, PlatformInstagram:
 		return p, nil
+	}
+	for _, a := range platformAliases {
+		if string(p) == a.name {
+			return a.p, nil
+		}
 	}
 	return "", fmt.Errorf("%w: platform %q (want twitter, linkedin, facebook or instagram)", ErrUnknownValue, s)
 }
@@ -81,20 +94,69 @@ func Channels() []Channel {
 	return []Channel{ChannelEmail, ChannelWebsite, ChannelTwitter, ChannelLinkedIn, ChannelFacebook, ChannelInstagram}
 }
 
+// channelAliases are the names of the channels that are not platforms
+// which ParseChannel accepts besides the channels' own.
+var channelAliases = []struct {
+	name string
+	c    Channel
+}{
+	{"newsletter", ChannelEmail},
+	{"web", ChannelWebsite},
+}
+
+// socialPrefix may precede any name of a platform in a channel name.
+const socialPrefix = "social_"
+
 // ParseChannel parses a channel name. It accepts the aliases "web",
 // "newsletter", "x" and "social_<platform>".
 func ParseChannel(s string) (Channel, error) {
 	n := strings.ToLower(strings.TrimSpace(s))
-	switch n {
-	case "email", "newsletter":
-		return ChannelEmail, nil
-	case "website", "web":
-		return ChannelWebsite, nil
+	switch Channel(n) {
+	case ChannelEmail, ChannelWebsite:
+		return Channel(n), nil
 	}
-	if p, err := ParsePlatform(strings.TrimPrefix(n, "social_")); err == nil {
+	for _, a := range channelAliases {
+		if n == a.name {
+			return a.c, nil
+		}
+	}
+	if p, err := ParsePlatform(strings.TrimPrefix(n, socialPrefix)); err == nil {
 		return Channel(p), nil
 	}
 	return "", fmt.Errorf("%w: channel %q (want email, website, twitter, linkedin, facebook or instagram)", ErrUnknownValue, s)
+}
+
+// ChannelSpellings returns every lower-case spelling, without spaces, that
+// ParseChannel reads as c: its own name first, then its aliases, and for
+// a social channel each of those names again after "social_". For
+// example, ChannelWebsite gives "website" and "web", and ChannelTwitter
+// "twitter", "x", "social_twitter" and "social_x". It returns nil when c
+// is no channel of Channels. A job keeps its channels as the request
+// spelled them, and the stores match a channel filter against these
+// spellings.
+func ChannelSpellings(c Channel) []string {
+	if !slices.Contains(Channels(), c) {
+		return nil
+	}
+	out := []string{string(c)}
+	for _, a := range channelAliases {
+		if a.c == c {
+			out = append(out, a.name)
+		}
+	}
+	if p, ok := c.Platform(); ok {
+		names := []string{string(p)}
+		for _, a := range platformAliases {
+			if a.p == p {
+				names = append(names, a.name)
+			}
+		}
+		out = append(out, names[1:]...)
+		for _, n := range names {
+			out = append(out, socialPrefix+n)
+		}
+	}
+	return out
 }
 
 // ParseChannels parses a comma-separated list (or several) of channel
