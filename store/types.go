@@ -72,8 +72,14 @@ type JobApproval struct {
 
 // JobFilter selects jobs. Zero fields select everything.
 type JobFilter struct {
-	Statuses      []JobStatus
-	Channel       string // jobs whose Channels contain it
+	Statuses []JobStatus
+	// Channel is a channel in any spelling: a job matches when it has the
+	// channel content.ParseChannel reads it as, however the job spelled it
+	// (in one of the lower-case spellings of content.ChannelSpellings), so
+	// "web" and "website" select the same jobs. A value ParseChannel
+	// refuses matches exactly. A job listing the channel twice, in two
+	// spellings, matches once.
+	Channel       string
 	CreatedAfter  time.Time
 	CreatedBefore time.Time
 	Limit         int // 0 means 20; at most 500
@@ -91,7 +97,9 @@ type StatsFilter struct {
 	Start, End time.Time     // created within [Start, End); zero means open
 	Bucket     time.Duration // width of OverTime buckets; 0 means one day
 	Status     JobStatus     // "" means all
-	Channel    string        // "" means all
+	// Channel is "" for all jobs, or a channel in any spelling, matched
+	// like JobFilter.Channel.
+	Channel string
 }
 
 // JobStats aggregates jobs for analytics.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -15,7 +16,8 @@ const (
 )
 
 // jobWhere returns the conditions of f on the jobs table. Each uses an
-// index: (status, created_at DESC, id DESC), the GIN index on channels, or
+// index: (status, created_at DESC, id DESC), the GIN index on channels
+// (whose && finds the jobs listing any spelling of the channel), or
 // (created_at DESC, id DESC) for the window.
 func jobWhere(f store.JobFilter) *where {
 	var w where
@@ -27,7 +29,7 @@ func jobWhere(f store.JobFilter) *where {
 		w.add("status = ANY(?::text[])", statusStrings(f.Statuses))
 	}
 	if f.Channel != "" {
-		w.add("channels @> ARRAY[?::text]", f.Channel)
+		w.add("channels && ?::text[]", channelSpellings(f.Channel))
 	}
 	if !f.CreatedAfter.IsZero() {
 		w.add("created_at >= ?", f.CreatedAfter)
@@ -36,6 +38,17 @@ func jobWhere(f store.JobFilter) *where {
 		w.add("created_at < ?", f.CreatedBefore)
 	}
 	return &w
+}
+
+// channelSpellings are the channel values a channel filter selects: every
+// spelling of the channel ParseChannel reads ch as, or ch alone when it
+// reads none.
+func channelSpellings(ch string) []string {
+	c, err := content.ParseChannel(ch)
+	if err != nil {
+		return []string{ch}
+	}
+	return content.ChannelSpellings(c)
 }
 
 // statusStrings converts statuses for a text[] argument.
@@ -50,8 +63,10 @@ func statusStrings(ss []store.JobStatus) []string {
 // ListJobs returns one page of the jobs that match f, newest first (ties
 // by ID descending), and how many match in all. The page and the total go
 // to the server in one round trip. Without a time window the total is a
-// sum over the job_counts rows of f's statuses and channel, not a count
-// of jobs, so that it stays cheap however many jobs there are.
+// sum over the job_counts rows of f's statuses and the spellings of f's
+// channel, not a count of jobs, so that it stays cheap however many jobs
+// there are (a job counts under one spelling of each channel: see
+// counts.add).
 func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPage, error) {
 	if f.Limit < 0 || f.Offset < 0 {
 		return store.JobPage{}, invalid("list jobs: negative limit %d or offset %d", f.Limit, f.Offset)
@@ -70,7 +85,11 @@ func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPag
 		append(w.args[:len(w.args):len(w.args)], limit, f.Offset)...)
 	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
 		var cw where
-		cw.add("channel = ?", f.Channel) // "" counts every job
+		if f.Channel == "" {
+			cw.add("channel = ?", "") // counts every job
+		} else {
+			cw.add("channel = ANY(?::text[])", channelSpellings(f.Channel))
+		}
 		if len(f.Statuses) > 0 {
 			cw.add("status = ANY(?::text[])", statusStrings(f.Statuses))
 		}

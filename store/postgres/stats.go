@@ -38,7 +38,7 @@ func (q *queries) JobStats(ctx context.Context, f store.StatsFilter) (store.JobS
 		w.add("status = ?", string(f.Status))
 	}
 	if f.Channel != "" {
-		w.add("channels @> ARRAY[?::text]", f.Channel)
+		w.add("channels && ?::text[]", channelSpellings(f.Channel))
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT status, count(*), coalesce(sum(`+processingMicros+`), 0)::float8, count(`+processingMicros+`)

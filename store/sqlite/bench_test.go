@@ -137,3 +137,59 @@ func BenchmarkListJobsAnalyzed(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListJobsSpellings lists 20 of 100,000 jobs, the Total included,
+// filtered by a channel the jobs spell in several ways ("web" and
+// "website", "x" and "social_twitter"), against a channel they spell in
+// one ("email") and one no job lists ("instagram"), before and after
+// ANALYZE.
+//
+//	go test -run '^$' -bench ListJobsSpellings -benchtime 200x ./store/sqlite/
+func BenchmarkListJobsSpellings(b *testing.B) {
+	s, _ := openTemp(b)
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	spelled := [][]string{{"web", "email"}, {"website", "x"}, {"social_twitter", "web"}, {"email"}}
+	for start := 0; start < 100_000; start += 1000 {
+		require.NoError(b, s.InTx(ctx, func(tx store.Tx) error {
+			for i := start; i < start+1000; i++ {
+				if err := tx.CreateJob(ctx, &store.Job{
+					ID: fmt.Sprintf("job-%07d", i), DocumentID: "gdocs:doc", Status: benchStatuses[i%len(benchStatuses)],
+					Channels: spelled[i%len(spelled)], CreatedAt: t0.Add(time.Duration(i) * time.Second),
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	window := store.JobFilter{CreatedAfter: t0.Add(50_000 * time.Second), CreatedBefore: t0.Add(60_000 * time.Second)}
+	filters := []struct {
+		name string
+		f    store.JobFilter
+	}{
+		{"one spelling", store.JobFilter{Channel: "email"}},
+		{"two spellings", store.JobFilter{Channel: "website"}},
+		{"two spellings and status", store.JobFilter{Channel: "twitter", Statuses: []store.JobStatus{store.JobFailed}}},
+		{"two spellings, offset 1000", store.JobFilter{Channel: "web", Offset: 1000}},
+		{"one spelling, window of 10000", store.JobFilter{Channel: "email", CreatedAfter: window.CreatedAfter, CreatedBefore: window.CreatedBefore}},
+		{"two spellings, window of 10000", store.JobFilter{Channel: "website", CreatedAfter: window.CreatedAfter, CreatedBefore: window.CreatedBefore}},
+		{"no job", store.JobFilter{Channel: "instagram"}},
+	}
+	for _, analyzed := range []bool{false, true} {
+		if analyzed {
+			_, err := s.DB().ExecContext(ctx, "ANALYZE")
+			require.NoError(b, err)
+		}
+		for _, f := range filters {
+			b.Run(fmt.Sprintf("analyzed=%v/%s", analyzed, f.name), func(b *testing.B) {
+				for b.Loop() {
+					page, err := s.ListJobs(ctx, f.f)
+					if err != nil || (f.f.Channel != "instagram" && len(page.Jobs) != 20) {
+						b.Fatalf("list: %v, %d jobs", err, len(page.Jobs))
+					}
+				}
+			})
+		}
+	}
+}

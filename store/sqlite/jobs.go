@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -90,11 +91,19 @@ func normJob(j *store.Job) {
 	j.ScheduledFor, j.StartedAt, j.CompletedAt = norm(j.ScheduledFor), norm(j.StartedAt), norm(j.CompletedAt)
 }
 
+// insertJobChannels indexes j's channels in job_channels, one row per
+// channel: a channel listed again, in the same or another of the spellings
+// a channel filter selects, keeps the row of its first spelling, so that
+// the filter meets each job once and the job_counts rows the rows feed
+// count it once.
 func (q *queries) insertJobChannels(ctx context.Context, j *store.Job) error {
+	seen := map[string]bool{}
 	for _, ch := range j.Channels {
-		if ch == "" {
+		k := channelKey(ch)
+		if ch == "" || seen[k] {
 			continue
 		}
+		seen[k] = true
 		if _, err := q.exec(ctx,
 			`INSERT INTO job_channels (job_id, channel, status, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			j.ID, ch, string(j.Status), j.CreatedAt.UnixMicro()); err != nil {
@@ -173,4 +182,14 @@ func advance(prev, now time.Time) time.Time {
 		return prev.Add(time.Microsecond)
 	}
 	return now
+}
+
+// channelKey is the channel a filter selects ch as: the channel
+// ParseChannel reads when ch is one of its content.ChannelSpellings, ch
+// itself otherwise.
+func channelKey(ch string) string {
+	if c, err := content.ParseChannel(ch); err == nil && slices.Contains(content.ChannelSpellings(c), ch) {
+		return string(c)
+	}
+	return ch
 }

@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
+	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -14,8 +16,8 @@ const (
 	maxJobLimit     = 500
 )
 
-// jobWhere builds the WHERE clause shared by ListJobs and JobStats. With a
-// channel it selects from job_channels (alias c) joined to jobs (alias j),
+// jobWhere builds the WHERE clause shared by ListJobs and JobStats. With
+// channels it selects from job_channels (alias c) joined to jobs (alias j),
 // whose copies of status and created_at let one index serve the filter.
 type jobWhere struct {
 	from  string
@@ -24,20 +26,18 @@ type jobWhere struct {
 	col   string // table alias of status and created_at: "c." or "j."
 }
 
-func newJobWhere(statuses []store.JobStatus, channel string, after, before time.Time) *jobWhere {
+// newJobWhere selects the jobs with one of statuses (any when empty),
+// listing one of channels (exact spellings; any when empty), created
+// within [after, before).
+func newJobWhere(statuses []store.JobStatus, channels []string, after, before time.Time) *jobWhere {
 	w := &jobWhere{from: "jobs j", col: "j."}
-	if channel != "" {
+	if len(channels) > 0 {
 		w.from = "job_channels c JOIN jobs j ON j.id = c.job_id"
 		w.col = "c."
-		w.add("c.channel = ?", channel)
+		w.in("c.channel", channels)
 	}
 	if len(statuses) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ")
-		args := make([]any, len(statuses))
-		for i, st := range statuses {
-			args[i] = string(st)
-		}
-		w.add(w.col+"status IN ("+marks+")", args...)
+		w.in(w.col+"status", statusStrings(statuses))
 	}
 	if !after.IsZero() {
 		w.add(w.col+"created_at >= ?", after.UnixMicro())
@@ -53,6 +53,39 @@ func (w *jobWhere) add(cond string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
+// in adds "col = ?" for one value, "col IN (?, ...)" for several.
+func (w *jobWhere) in(col string, values []string) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	if len(values) == 1 {
+		w.add(col+" = ?", args...)
+		return
+	}
+	w.add(col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ")+")", args...)
+}
+
+// statusStrings converts statuses to their names.
+func statusStrings(ss []store.JobStatus) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// channelSpellings are the job_channels values a channel filter selects:
+// every spelling of the channel ParseChannel reads ch as, or ch alone when
+// it reads none.
+func channelSpellings(ch string) []string {
+	c, err := content.ParseChannel(ch)
+	if err != nil {
+		return []string{ch}
+	}
+	return content.ChannelSpellings(c)
+}
+
 func (w *jobWhere) sql() string {
 	if len(w.conds) == 0 {
 		return ""
@@ -64,6 +97,14 @@ func (w *jobWhere) sql() string {
 // ID descending), and the number of matches. Without a time window the
 // total comes from the job_counts counters, so it costs the same with
 // 100,000 jobs as with ten.
+//
+// A channel filter selects every spelling of the channel (see
+// channelSpellings). The counters first tell which spellings some job of
+// f's statuses uses; the page then walks the job_channels index of each
+// such spelling, at most Offset+Limit entries apiece, and merges them, so
+// that the usual single spelling costs what an exact match does. A job
+// has one job_channels row per channel (see insertJobChannels), so
+// neither the page nor the total holds a job twice.
 func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPage, error) {
 	limit, err := checkLimit(f.Limit, defaultJobLimit, maxJobLimit, "list jobs")
 	if err != nil {
@@ -72,16 +113,50 @@ func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPag
 	if f.Offset < 0 {
 		return store.JobPage{}, invalid("list jobs: negative offset %d", f.Offset)
 	}
-	w := newJobWhere(f.Statuses, f.Channel, f.CreatedAfter, f.CreatedBefore)
+	windowless := f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero()
+	page := store.JobPage{Jobs: []store.Job{}}
+	var channels []string // the spellings some matching job may use
+	if f.Channel != "" {
+		var n int
+		if channels, n, err = q.usedSpellings(ctx, channelSpellings(f.Channel), f.Statuses); err != nil {
+			return store.JobPage{}, err
+		}
+		if len(channels) == 0 {
+			return page, nil
+		}
+		if windowless {
+			page.Total = n
+		}
+	}
+	w := newJobWhere(f.Statuses, channels, f.CreatedAfter, f.CreatedBefore)
 	cols := "j." + strings.ReplaceAll(jobColumns, ", ", ", j.")
-	rows, err := q.query(ctx, `SELECT `+cols+` FROM `+w.from+w.sql()+
-		` ORDER BY `+w.col+`created_at DESC, `+idColumn(w.col)+` DESC LIMIT ? OFFSET ?`,
-		append(w.args, limit, f.Offset)...)
+	var rows *sql.Rows
+	if len(channels) > 1 {
+		// One index walk per spelling, each at most Offset+Limit long.
+		arms := make([]string, len(channels))
+		var args []any
+		for i, ch := range channels {
+			aw := newJobWhere(f.Statuses, []string{ch}, f.CreatedAfter, f.CreatedBefore)
+			arms[i] = `SELECT * FROM (SELECT c.job_id, c.created_at FROM job_channels c` + aw.sql() +
+				` ORDER BY c.created_at DESC, c.job_id DESC LIMIT ?)`
+			args = append(append(args, aw.args...), f.Offset+limit)
+		}
+		// UNION keeps one of the rows of a job listed under two spellings
+		// (rows written before insertJobChannels kept one per channel);
+		// only the page's rows are joined to jobs.
+		rows, err = q.query(ctx, `SELECT `+cols+` FROM (SELECT * FROM (`+strings.Join(arms, ` UNION `)+`)
+			ORDER BY created_at DESC, job_id DESC LIMIT ? OFFSET ?) m
+			JOIN jobs j ON j.id = m.job_id ORDER BY m.created_at DESC, m.job_id DESC`,
+			append(args, limit, f.Offset)...)
+	} else {
+		rows, err = q.query(ctx, `SELECT `+cols+` FROM `+w.from+w.sql()+
+			` ORDER BY `+w.col+`created_at DESC, `+idColumn(w.col)+` DESC LIMIT ? OFFSET ?`,
+			append(w.args, limit, f.Offset)...)
+	}
 	if err != nil {
 		return store.JobPage{}, classify(err, "list jobs")
 	}
 	defer rows.Close()
-	page := store.JobPage{Jobs: []store.Job{}}
 	for rows.Next() {
 		j, err := scanJob(rows)
 		if err != nil {
@@ -92,10 +167,60 @@ func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPag
 	if err := rows.Err(); err != nil {
 		return store.JobPage{}, classify(err, "list jobs")
 	}
-	if page.Total, err = q.countJobs(ctx, f, w); err != nil {
-		return store.JobPage{}, err
+	switch {
+	case !windowless:
+		err = q.queryRow(ctx, `SELECT COUNT(*) FROM `+w.from+w.sql(), w.args...).Scan(&page.Total)
+	case f.Channel == "":
+		cw := &jobWhere{}
+		cw.add("channel = ''")
+		if len(f.Statuses) > 0 {
+			cw.in("status", statusStrings(f.Statuses))
+		}
+		err = q.queryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM job_counts`+cw.sql(), cw.args...).Scan(&page.Total)
+	}
+	if err != nil {
+		return store.JobPage{}, classify(err, "count jobs")
 	}
 	return page, nil
+}
+
+// usedSpellings returns those of spellings that jobs with one of statuses
+// (any when empty) list, in the order of spellings, and how many such jobs
+// list one of them, from the job_counts counters.
+func (q *queries) usedSpellings(ctx context.Context, spellings []string, statuses []store.JobStatus) ([]string, int, error) {
+	w := &jobWhere{}
+	w.in("channel", spellings)
+	if len(statuses) > 0 {
+		w.in("status", statusStrings(statuses))
+	}
+	rows, err := q.query(ctx, `SELECT channel, SUM(n) FROM job_counts`+w.sql()+` GROUP BY channel`, w.args...)
+	if err != nil {
+		return nil, 0, classify(err, "count jobs")
+	}
+	counts := map[string]int{}
+	for rows.Next() {
+		var (
+			ch string
+			n  int
+		)
+		if err := rows.Scan(&ch, &n); err != nil {
+			rows.Close()
+			return nil, 0, classify(err, "count jobs")
+		}
+		counts[ch] = n
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, 0, classify(err, "count jobs")
+	}
+	var used []string
+	total := 0
+	for _, ch := range spellings {
+		if counts[ch] > 0 {
+			used = append(used, ch)
+			total += counts[ch]
+		}
+	}
+	return used, total, nil
 }
 
 // idColumn is the job ID column of the alias col.
@@ -104,31 +229,6 @@ func idColumn(col string) string {
 		return "c.job_id"
 	}
 	return "j.id"
-}
-
-// countJobs returns how many jobs match f: from the counters when f has no
-// time window, by counting index entries otherwise.
-func (q *queries) countJobs(ctx context.Context, f store.JobFilter, w *jobWhere) (int, error) {
-	var n int
-	var err error
-	if f.CreatedAfter.IsZero() && f.CreatedBefore.IsZero() {
-		cw := &jobWhere{}
-		cw.add("channel = ?", f.Channel)
-		if len(f.Statuses) > 0 {
-			marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
-			for _, st := range f.Statuses {
-				cw.args = append(cw.args, string(st))
-			}
-			cw.conds = append(cw.conds, "status IN ("+marks+")")
-		}
-		err = q.queryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM job_counts`+cw.sql(), cw.args...).Scan(&n)
-	} else {
-		err = q.queryRow(ctx, `SELECT COUNT(*) FROM `+w.from+w.sql(), w.args...).Scan(&n)
-	}
-	if err != nil {
-		return 0, classify(err, "count jobs")
-	}
-	return n, nil
 }
 
 // JobStats aggregates the jobs created within f's window with SQL
@@ -149,7 +249,11 @@ func (q *queries) JobStats(ctx context.Context, f store.StatsFilter) (store.JobS
 		statuses = []store.JobStatus{f.Status}
 	}
 	// The matching jobs, as a subquery of IDs and their columns.
-	w := newJobWhere(statuses, f.Channel, f.Start, f.End)
+	var channels []string
+	if f.Channel != "" {
+		channels = channelSpellings(f.Channel)
+	}
+	w := newJobWhere(statuses, channels, f.Start, f.End)
 	matching := `SELECT j.id, j.status, j.created_at, j.started_at, j.completed_at FROM ` + w.from + w.sql()
 	st := store.JobStats{
 		ByStatus:               map[store.JobStatus]int{},
