@@ -137,3 +137,18 @@ func TestJobListCacheBounds(t *testing.T) {
 	assert.Len(t, c.entries, 1)
 	assert.NotNil(t, c.get("fresh", version))
 }
+
+// TestJobListChannelSpellings checks that ?channel= finds jobs however
+// their request spelled the channel (API.md's aliases).
+func TestJobListChannelSpellings(t *testing.T) {
+	ts := newTestServer(t)
+	for _, ch := range []string{"web", "website", "social_twitter"} {
+		res := ts.do(t, "POST", "/api/v2/content/sync", ts.Admin, map[string]any{"document_id": "sample:", "channels": []string{ch}, "dry_run": true})
+		require.Equal(t, http.StatusAccepted, res.Status, "%s", res.Body)
+	}
+	for q, want := range map[string]int{"website": 2, "web": 2, "twitter": 1, "x": 1, "email": 0} {
+		_, page := ts.jobList(t, "?channel="+q)
+		assert.Equal(t, want, page.Total, q)
+		assert.Len(t, page.Jobs, want, q)
+	}
+}
