@@ -87,14 +87,23 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 	a.tracing = shutdown
 	tracer := tp.Tracer("github.com/halcytone/halcytone")
 
+	// The queue carries content deliveries (the engine's) and outgoing
+	// webhook attempts (the server's); both are built after the queue.
 	var workerRef struct {
 		sync.Mutex
 		eng *halcytone.Engine
+		srv *server.Server
 	}
 	worker := schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error {
 		workerRef.Lock()
-		eng := workerRef.eng
+		eng, srv := workerRef.eng, workerRef.srv
 		workerRef.Unlock()
+		if server.IsWebhookJob(j) {
+			if srv == nil {
+				return errors.New("server not ready")
+			}
+			return srv.WorkWebhook(ctx, j, attempt)
+		}
 		if eng == nil {
 			return errors.New("engine not ready")
 		}
@@ -174,7 +183,7 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 		}
 	}
 	a.server, err = server.New(server.Config{
-		Engine: eng, Metrics: a.metrics, Keys: a.keys, Logger: a.log, Version: versionString(),
+		Engine: eng, Metrics: a.metrics, Keys: a.keys, Queue: a.queue, Logger: a.log, Version: versionString(),
 		AllowedOrigins: origins, BodyLimit: int64(cfg.int("body-limit")), Location: loc, RiverUI: ui, Reviewers: gate.Directory,
 		Cache: server.CacheConfig{MaxBytes: int64(cfg.int("cache-max-mb")) << 20, TTL: cfg.duration("cache-ttl")},
 		Checks: []server.Check{
@@ -188,6 +197,9 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	workerRef.Lock()
+	workerRef.srv = a.server
+	workerRef.Unlock()
 	if err := a.server.SetCacheWebhookSecret(cfg["cache-webhook-secret"]); err != nil {
 		return fmt.Errorf("cache-webhook-secret: %w", err)
 	}

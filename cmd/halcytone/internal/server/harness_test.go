@@ -17,6 +17,7 @@ import (
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/mock"
 	"github.com/halcytone/halcytone/publish"
+	"github.com/halcytone/halcytone/schedule"
 	"github.com/halcytone/halcytone/source"
 	"github.com/halcytone/halcytone/telemetry"
 )
@@ -68,14 +69,19 @@ func newTestServerWithSources(t *testing.T, sources func(*source.Registry), conf
 	})
 	require.NoError(t, err)
 	ts.Engine = eng
-	ts.Queue.Worker = eng
+	ts.Queue.Worker = schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error {
+		if IsWebhookJob(j) {
+			return ts.WorkWebhook(ctx, j, attempt)
+		}
+		return eng.Work(ctx, j, attempt)
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, ts.Queue.Start(ctx))
 
 	metrics, err := telemetry.NewMetrics()
 	require.NoError(t, err)
 	ts.Keys = NewKeys(ts.Store, nil)
-	cfg := Config{Engine: eng, Metrics: metrics, Keys: ts.Keys, Version: "test", Reviewers: reviewers}
+	cfg := Config{Engine: eng, Metrics: metrics, Keys: ts.Keys, Queue: ts.Queue, Version: "test", Reviewers: reviewers}
 	for _, c := range configure {
 		c(&cfg)
 	}

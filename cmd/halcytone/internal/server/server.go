@@ -23,6 +23,7 @@ import (
 
 	"github.com/halcytone/halcytone"
 	"github.com/halcytone/halcytone/approval"
+	"github.com/halcytone/halcytone/schedule"
 	"github.com/halcytone/halcytone/store"
 	"github.com/halcytone/halcytone/telemetry"
 )
@@ -36,8 +37,12 @@ type Config struct {
 	Engine  *halcytone.Engine  // required
 	Metrics *telemetry.Metrics // required: /metrics and the HTTP metrics
 	Keys    *Keys              // required: API key authentication
-	Logger  *slog.Logger       // nil: discard
-	Version string             // reported by /health
+	// Queue is the engine's durable queue, required: outgoing webhook
+	// attempts are its entries too. Its worker must pass the entries for
+	// which IsWebhookJob holds to WorkWebhook.
+	Queue   schedule.Queue
+	Logger  *slog.Logger // nil: discard
+	Version string       // reported by /health
 
 	// AllowedOrigins are the CORS origins; empty or "*" allows any.
 	AllowedOrigins []string
@@ -84,8 +89,8 @@ type Server struct {
 
 // New builds the Server and registers every route.
 func New(cfg Config) (*Server, error) {
-	if cfg.Engine == nil || cfg.Metrics == nil || cfg.Keys == nil {
-		return nil, errors.New("server: Engine, Metrics and Keys are required")
+	if cfg.Engine == nil || cfg.Metrics == nil || cfg.Keys == nil || cfg.Queue == nil {
+		return nil, errors.New("server: Engine, Metrics, Keys and Queue are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/schedule"
 	"github.com/halcytone/halcytone/source"
 	"github.com/halcytone/halcytone/store"
 )
@@ -23,7 +25,6 @@ const (
 	webhookFirstRetry   = 5 * time.Second  // delay before the first retry, doubled for each next one
 	webhookMaxAge       = 72 * time.Hour   // no attempt later than this after the event
 	webhookTimeout      = 10 * time.Second // one attempt, connection and answer
-	webhookConcurrency  = 8                // attempts in flight at once
 	webhookResumeLimit  = 10000            // pending deliveries resumed per endpoint
 	webhookMaxErrorText = 512              // bytes of an answer kept as the last error
 )
@@ -35,41 +36,33 @@ const (
 	webhookFailed    = "failed"
 )
 
+// webhookJobKind marks the queue entries of webhook attempts (Attrs
+// "kind"); their Attrs "delivery" is the delivery's ID.
+const webhookJobKind = "webhook"
+
 // webhookDispatcher records a delivery in the store for every engine event
-// an enabled endpoint subscribes to, and sends the pending deliveries:
-// signed as Standard Webhooks 1.0, through a client whose connections the
-// SSRF guard checks, retried with exponential backoff until webhookMaxAge
-// after the event. Deliveries are durable: the store keeps each one's
-// attempts, status and last error, and a restart resumes the pending ones
-// (the next attempt is due the backoff after the last one, UpdatedAt).
-// An endpoint answering 410 Gone is disabled.
+// an enabled endpoint subscribes to, and sends it through the durable
+// queue: each attempt is one queue entry (key "<delivery>#<attempt>"),
+// enqueued in the transaction that records the delivery or the attempt
+// before it, so that a crash loses none and the queue runs each once, on
+// one replica. Attempts are signed as Standard Webhooks 1.0, sent through
+// a client whose connections the SSRF guard checks, and retried with
+// exponential backoff until webhookMaxAge after the event. An endpoint
+// answering 410 Gone is disabled.
 type webhookDispatcher struct {
 	s      *Server
 	guard  source.Guard // https on 80 and 443 to public addresses
 	client *http.Client
-	wake   chan struct{}
 
 	mu           sync.Mutex
 	allowPrivate bool
 	firstRetry   time.Duration
 	maxAge       time.Duration
 	timeout      time.Duration
-	queue        map[string]*webhookItem // by delivery ID
-	running      int
-}
-
-// webhookItem is a pending delivery and when its next attempt is due.
-type webhookItem struct {
-	del      store.WebhookDelivery
-	due      time.Time
-	inFlight bool
 }
 
 func newWebhookDispatcher(s *Server) *webhookDispatcher {
-	d := &webhookDispatcher{
-		s: s, wake: make(chan struct{}, 1), queue: map[string]*webhookItem{},
-		firstRetry: webhookFirstRetry, maxAge: webhookMaxAge, timeout: webhookTimeout,
-	}
+	d := &webhookDispatcher{s: s, firstRetry: webhookFirstRetry, maxAge: webhookMaxAge, timeout: webhookTimeout}
 	d.client = &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 nil, // a proxy would make the guard check the proxy, not the endpoint
@@ -114,24 +107,17 @@ func (d *webhookDispatcher) setPolicy(firstRetry, maxAge, timeout time.Duration)
 	}
 }
 
-func (d *webhookDispatcher) poke() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
-
 // start subscribes to the engine's events at once (so nothing after Start
-// is missed), resumes pending deliveries and dispatches until ctx ends or
-// the returned function is called; that function waits for every
-// goroutine, attempts in flight included.
+// is missed), enqueues the pending deliveries that have no queue entry
+// (recorded before the queue carried them) and records deliveries until
+// ctx ends or the returned function is called. The queue, not the
+// dispatcher, runs the attempts.
 func (d *webhookDispatcher) start(parent context.Context) func() {
 	ctx, cancel := context.WithCancel(parent)
 	events := d.s.engine.Subscribe(ctx)
-	d.resume(ctx) // before any attempt, so a resumed delivery is never sent twice
+	d.resume(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.record(ctx, events) })
-	wg.Go(func() { d.dispatch(ctx, &wg) })
 	return func() {
 		cancel()
 		wg.Wait()
@@ -211,6 +197,22 @@ func webhookPayloadOf(name string, ev halcytone.Event) ([]byte, error) {
 	return json.Marshal(webhookPayload{Type: name, Timestamp: at.UTC(), Data: data})
 }
 
+// webhookJob is the queue entry of a delivery's attempt-th attempt, due at
+// due. Its Halcytone job id names the endpoint, so that deleting the
+// endpoint can cancel what is queued for it.
+func webhookJob(del *store.WebhookDelivery, attempt int, due time.Time) schedule.Job {
+	return schedule.Job{
+		JobID:       "webhook:" + del.WebhookID,
+		DeliveryKey: del.ID + "#" + strconv.Itoa(attempt),
+		RunAt:       due,
+		Attrs:       map[string]string{"kind": webhookJobKind, "delivery": del.ID, "attempt": strconv.Itoa(attempt)},
+	}
+}
+
+// IsWebhookJob reports whether j is an attempt of an outgoing webhook,
+// which Server.WorkWebhook works, rather than a content delivery.
+func IsWebhookJob(j schedule.Job) bool { return j.Attrs["kind"] == webhookJobKind }
+
 func (d *webhookDispatcher) recordEvent(ctx context.Context, ev halcytone.Event) {
 	name := webhookEventOf(ev.Type)
 	if name == "" {
@@ -230,22 +232,19 @@ func (d *webhookDispatcher) recordEvent(ctx context.Context, ev halcytone.Event)
 		return
 	}
 	for _, w := range hooks {
-		del := store.WebhookDelivery{ID: webhookRandomID("msg_"), WebhookID: w.ID, Event: name, Payload: payload, Status: webhookPending, CreatedAt: d.s.now().UTC()}
-		if err := d.s.store.CreateWebhookDelivery(ctx, &del); err != nil {
+		now := d.s.now().UTC()
+		del := store.WebhookDelivery{ID: webhookRandomID("msg_"), WebhookID: w.ID, Event: name, Payload: payload, Status: webhookPending, CreatedAt: now}
+		err := d.s.store.InTx(ctx, func(tx store.Tx) error {
+			if err := tx.CreateWebhookDelivery(ctx, &del); err != nil {
+				return err
+			}
+			_, err := d.s.cfg.Queue.Enqueue(ctx, tx, webhookJob(&del, 1, now))
+			return err
+		})
+		if err != nil {
 			d.s.log.ErrorContext(ctx, "webhooks: recording delivery", "event", name, "webhook", w.ID, "err", err)
-			continue
 		}
-		d.enqueue(del, d.s.now())
 	}
-	d.poke()
-}
-
-func (d *webhookDispatcher) enqueue(del store.WebhookDelivery, due time.Time) {
-	d.mu.Lock()
-	if _, ok := d.queue[del.ID]; !ok {
-		d.queue[del.ID] = &webhookItem{del: del, due: due}
-	}
-	d.mu.Unlock()
 }
 
 // retryDelay is the wait after the attempts-th failed attempt.
@@ -277,7 +276,10 @@ func (d *webhookDispatcher) nextAttempt(created, last time.Time, attempts int) (
 	return next, true
 }
 
-// resume queues the pending deliveries of every endpoint.
+// resume enqueues the next attempt of every pending delivery. The queue
+// refuses a key it holds, so a delivery whose attempt is queued, running
+// or done is left as it is: this only picks up deliveries recorded
+// before the queue carried them, whatever the number of replicas.
 func (d *webhookDispatcher) resume(ctx context.Context) {
 	hooks, err := d.s.store.ListWebhooks(ctx, "")
 	if err != nil {
@@ -305,8 +307,14 @@ func (d *webhookDispatcher) resume(ctx context.Context) {
 					due = d.s.now() // past its deadline: one last attempt
 				}
 			}
-			d.enqueue(del, due)
-			n++
+			inserted, err := d.s.cfg.Queue.Enqueue(ctx, nil, webhookJob(&del, del.Attempts+1, due))
+			if err != nil {
+				d.s.log.ErrorContext(ctx, "webhooks: resuming delivery", "delivery", del.ID, "err", err)
+				continue
+			}
+			if inserted {
+				n++
+			}
 		}
 	}
 	if n > 0 {
@@ -314,146 +322,122 @@ func (d *webhookDispatcher) resume(ctx context.Context) {
 	}
 }
 
-// dispatch starts the attempts that are due, at most webhookConcurrency
-// at once, and sleeps until the next one is due or something is queued.
-func (d *webhookDispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		var wait <-chan time.Time
-		if next := d.launchDue(ctx, wg); !next.IsZero() {
-			timer.Reset(max(0, next.Sub(d.s.now())))
-			wait = timer.C
+// errPeek aborts the read-only update by which loadDelivery reads a
+// delivery.
+var errPeek = errors.New("peek")
+
+// loadDelivery reads delivery id (the store has no getter: an update that
+// copies the delivery and aborts).
+func (d *webhookDispatcher) loadDelivery(ctx context.Context, id string) (*store.WebhookDelivery, error) {
+	var del store.WebhookDelivery
+	_, err := d.s.store.UpdateWebhookDelivery(ctx, id, func(x *store.WebhookDelivery) error {
+		del = *x
+		return errPeek
+	})
+	if !errors.Is(err, errPeek) {
+		if err == nil {
+			err = fmt.Errorf("webhooks: reading delivery %s: the update did not run", id)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.wake:
-		case <-wait:
-		}
+		return nil, err
 	}
+	return &del, nil
 }
 
-// launchDue starts the due attempts and returns when the next queued one
-// is due (zero: none waits).
-func (d *webhookDispatcher) launchDue(ctx context.Context, wg *sync.WaitGroup) time.Time {
-	now := d.s.now()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var next time.Time
-	for _, it := range d.queue {
-		if it.inFlight {
-			continue
-		}
-		if it.due.After(now) || d.running >= webhookConcurrency {
-			if !it.due.After(now) {
-				continue // due, but every slot is busy: a finishing attempt wakes the loop
-			}
-			if next.IsZero() || it.due.Before(next) {
-				next = it.due
-			}
-			continue
-		}
-		it.inFlight = true
-		d.running++
-		wg.Go(func() {
-			d.attempt(ctx, it)
-			d.poke()
-		})
-	}
-	return next
+// WorkWebhook makes the attempt that queue entry j stands for (see
+// IsWebhookJob) and records its outcome; a failed attempt enqueues the
+// next one, in the same transaction, while the delivery's time lasts. It
+// returns an error only when the attempt must run again (the store could
+// not be read or written, or ctx ended): then the queue retries the
+// entry.
+func (s *Server) WorkWebhook(ctx context.Context, j schedule.Job, _ int) error {
+	return s.addons().hooks.work(ctx, j)
 }
 
-// attempt sends one delivery and records the outcome.
-func (d *webhookDispatcher) attempt(ctx context.Context, it *webhookItem) {
-	requeue := true
-	defer func() {
-		d.mu.Lock()
-		d.running--
-		it.inFlight = false
-		if !requeue {
-			delete(d.queue, it.del.ID)
-		}
-		d.mu.Unlock()
-	}()
-	del := it.del
-	w, err := d.s.store.GetWebhook(ctx, del.WebhookID)
+func (d *webhookDispatcher) work(ctx context.Context, j schedule.Job) error {
+	attempt, err := strconv.Atoi(j.Attrs["attempt"])
+	if err != nil || attempt < 1 {
+		return &content.Error{Class: content.InvalidContent, Op: "webhooks", Err: fmt.Errorf("queue entry %s has no attempt number", j.DeliveryKey)}
+	}
+	del, err := d.loadDelivery(ctx, j.Attrs["delivery"])
 	if errors.Is(err, store.ErrNotFound) {
-		requeue = false // the endpoint and its deliveries were deleted
-		return
+		return nil // the endpoint and its deliveries were deleted
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			requeue = false // stopping: resumed by the next start
-			return
-		}
-		it.due = d.s.now().Add(d.retryDelay(1))
-		return
+		return err
+	}
+	if del.Status != webhookPending || del.Attempts >= attempt {
+		return nil // done, or this attempt was made already
+	}
+	w, err := d.s.store.GetWebhook(ctx, del.WebhookID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	if w.Disabled {
-		requeue = false
-		d.finish(ctx, del.ID, func(x *store.WebhookDelivery) {
+		_, err := d.s.store.UpdateWebhookDelivery(ctx, del.ID, func(x *store.WebhookDelivery) error {
 			x.Status, x.LastError = webhookFailed, "endpoint disabled"
+			return nil
 		})
-		return
+		return ignoreNotFound(err)
 	}
-	code, sendErr := d.send(ctx, w, del)
+	code, sendErr := d.send(ctx, w, *del)
 	if ctx.Err() != nil {
-		requeue = false // stopping: the attempt is not counted, and is resumed by the next start
-		return
+		return ctx.Err() // stopping: the attempt is not counted; the queue runs it again
 	}
 	now := d.s.now()
-	attempts := del.Attempts + 1
 	switch {
 	case sendErr == nil && code >= 200 && code < 300:
-		requeue = false
-		d.finish(ctx, del.ID, func(x *store.WebhookDelivery) {
-			x.Status, x.Attempts, x.ResponseCode, x.LastError = webhookDelivered, attempts, code, ""
+		_, err := d.s.store.UpdateWebhookDelivery(ctx, del.ID, func(x *store.WebhookDelivery) error {
+			x.Status, x.Attempts, x.ResponseCode, x.LastError = webhookDelivered, attempt, code, ""
+			return nil
 		})
-		return
+		return ignoreNotFound(err)
 	case code == http.StatusGone:
-		requeue = false
-		d.finish(ctx, del.ID, func(x *store.WebhookDelivery) {
-			x.Status, x.Attempts, x.ResponseCode, x.LastError = webhookFailed, attempts, code, "410 Gone: endpoint disabled"
+		_, err := d.s.store.UpdateWebhookDelivery(ctx, del.ID, func(x *store.WebhookDelivery) error {
+			x.Status, x.Attempts, x.ResponseCode, x.LastError = webhookFailed, attempt, code, "410 Gone: endpoint disabled"
+			return nil
 		})
+		if err := ignoreNotFound(err); err != nil {
+			return err
+		}
 		if _, err := d.s.store.UpdateWebhook(ctx, w.ID, func(x *store.Webhook) error { x.Disabled = true; return nil }); err != nil {
 			d.s.log.ErrorContext(ctx, "webhooks: disabling endpoint", "webhook", w.ID, "err", err)
 		} else {
 			d.s.log.WarnContext(ctx, "webhooks: endpoint answered 410 Gone and is disabled", "webhook", w.ID, "url", w.URL)
 		}
-		return
+		return nil
 	}
 	lastErr := fmt.Sprintf("HTTP %d", code)
 	if sendErr != nil {
 		lastErr = sendErr.Error()
 	}
-	next, again := d.nextAttempt(del.CreatedAt, now, attempts)
-	status := webhookPending
-	if !again {
-		status, requeue = webhookFailed, false
-	}
-	updated := d.finish(ctx, del.ID, func(x *store.WebhookDelivery) {
-		x.Status, x.Attempts, x.ResponseCode, x.LastError = status, attempts, code, lastErr
+	next, again := d.nextAttempt(del.CreatedAt, now, attempt)
+	err = d.s.store.InTx(ctx, func(tx store.Tx) error {
+		updated, err := tx.UpdateWebhookDelivery(ctx, del.ID, func(x *store.WebhookDelivery) error {
+			x.Attempts, x.ResponseCode, x.LastError = attempt, code, lastErr
+			if !again {
+				x.Status = webhookFailed
+			}
+			return nil
+		})
+		if err != nil || !again {
+			return err
+		}
+		_, err = d.s.cfg.Queue.Enqueue(ctx, tx, webhookJob(updated, attempt+1, next))
+		return err
 	})
-	if updated != nil {
-		it.del = *updated
-	} else {
-		it.del.Attempts = attempts
-	}
-	it.due = next
+	return ignoreNotFound(err)
 }
 
-// finish records an attempt's outcome; it returns the stored delivery, or
-// nil when it could not be stored (logged).
-func (d *webhookDispatcher) finish(ctx context.Context, id string, fn func(*store.WebhookDelivery)) *store.WebhookDelivery {
-	x, err := d.s.store.UpdateWebhookDelivery(ctx, id, func(x *store.WebhookDelivery) error { fn(x); return nil })
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			d.s.log.ErrorContext(ctx, "webhooks: recording attempt", "delivery", id, "err", err)
-		}
+// ignoreNotFound drops store.ErrNotFound: a delivery deleted with its
+// endpoint needs nothing more.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
-	return x
+	return err
 }
 
 // send makes one signed attempt and returns the answer's status code (0

@@ -172,6 +172,10 @@ func (s *Server) registerWebhooks() {
 		if err := s.store.DeleteWebhook(ctx, in.ID); err != nil {
 			return nil, apiError(err)
 		}
+		// Its queued attempts would find nothing to send; drop them now.
+		if _, err := s.cfg.Queue.Cancel(ctx, "webhook:"+in.ID); err != nil {
+			s.log.WarnContext(ctx, "webhooks: cancelling the queued attempts of a deleted endpoint", "webhook", in.ID, "err", err)
+		}
 		return &struct{ Body deletedBody }{deletedBody{Deleted: true, ID: in.ID}}, nil
 	})
 
@@ -204,8 +208,8 @@ func (s *Server) registerWebhooks() {
 }
 
 // startWebhooks records a delivery for every engine event an endpoint
-// subscribes to and sends them (webhook_dispatch.go); deliveries left
-// pending by an earlier run are resumed.
+// subscribes to, each attempt a queue entry (webhook_dispatch.go);
+// pending deliveries without one are queued.
 func (s *Server) startWebhooks(ctx context.Context) func() {
 	return s.addons().hooks.start(ctx)
 }

@@ -221,6 +221,37 @@ func TestWebhookRetriesAfterServerError(t *testing.T) {
 	assert.Empty(t, d.LastError)
 }
 
+// TestWebhookAttemptsAreQueueEntries checks that each attempt is an entry
+// of the durable queue, and that deleting the endpoint cancels the ones
+// still waiting.
+func TestWebhookAttemptsAreQueueEntries(t *testing.T) {
+	ts := newTestServer(t)
+	ts.SetWebhookAllowPrivate(true)
+	ts.addons().hooks.setPolicy(time.Hour, 0, 0) // the retry waits
+	recv := newWebhookReceiver(t, http.StatusInternalServerError)
+	id, _ := registerWebhook(t, ts, recv.URL, "job.completed")
+
+	webhookSync(t, ts)
+	first := recv.next(t)
+	msg := first.Header.Get("webhook-id")
+	webhookPoll(t, "the retry to be queued", func() bool {
+		_, ok := ts.Queue.Entry(msg + "#2")
+		return ok
+	})
+	e1, ok := ts.Queue.Entry(msg + "#1")
+	require.True(t, ok)
+	assert.Equal(t, "completed", e1.State, "the failed attempt is done; the next is its own entry")
+	e2, _ := ts.Queue.Entry(msg + "#2")
+	assert.Equal(t, "webhook:"+id, e2.Job.JobID)
+	assert.WithinDuration(t, time.Now().Add(time.Hour), e2.ScheduledAt, time.Minute)
+
+	res := ts.do(t, "DELETE", "/api/v2/webhooks/"+id, ts.Admin, nil)
+	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
+	e2, _ = ts.Queue.Entry(msg + "#2")
+	assert.Equal(t, "cancelled", e2.State)
+	assert.Empty(t, recv.Calls)
+}
+
 func TestWebhookGoneDisablesEndpoint(t *testing.T) {
 	ts := newTestServer(t)
 	ts.SetWebhookAllowPrivate(true)
@@ -311,11 +342,13 @@ func TestWebhookResumesPendingDeliveries(t *testing.T) {
 		require.NoError(t, ts.Store.CreateWebhookDelivery(ctx, &del))
 	}
 
-	// A dispatcher starting as after a restart.
-	d := newWebhookDispatcher(ts.Server)
-	d.allowPrivate = true
-	stop := d.start(ctx)
-	defer stop()
+	// Deliveries recorded with no queue entry (before an upgrade, say) are
+	// queued when the server starts, and once only, however many replicas
+	// start: the queue refuses a key it holds.
+	ts.SetWebhookAllowPrivate(true)
+	d := ts.addons().hooks
+	d.resume(ctx)
+	d.resume(ctx)
 	got := map[string]bool{}
 	for range 2 {
 		c := recv.next(t)
@@ -341,6 +374,12 @@ func TestWebhookResumesPendingDeliveries(t *testing.T) {
 			assert.Equal(t, 4, x.Attempts)
 		}
 	}
+	d.resume(ctx)
+	ts.waitIdle(t)
+	assert.Empty(t, recv.Calls, "nothing is sent twice")
+	e, ok := ts.Queue.Entry("msg_retrying#4")
+	require.True(t, ok, "the attempt was a queue entry")
+	assert.Equal(t, "webhook:wh_resume", e.Job.JobID)
 }
 
 func TestWebhookDialRefusesPrivateAddresses(t *testing.T) {
