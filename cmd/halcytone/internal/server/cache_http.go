@@ -316,7 +316,7 @@ func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req
 			return body, nil
 		}
 	}
-	if !a.seen.again(key) {
+	if !a.seen.again(sum) {
 		res, err := s.run(ctx, req, true)
 		if err != nil {
 			return GenerateBody{}, err
@@ -346,33 +346,39 @@ func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req
 	return body, nil
 }
 
-// recentKeys remembers the last n keys it was asked about. It grows as
-// keys come (an idle server holds none).
+// recentKeys remembers the last n hashes it was asked about, in one ring
+// allocated when the first comes (an idle server holds none): no
+// allocation per key, so a stream of keys does not scatter small objects
+// over the heap.
 type recentKeys struct {
 	mu   sync.Mutex
 	n    int
-	set  map[string]struct{}
-	ring []string // oldest at next once full
+	set  map[[sha256.Size]byte]struct{}
+	ring [][sha256.Size]byte // oldest at next once full
 	next int
 }
 
 func newRecentKeys(n int) *recentKeys {
-	return &recentKeys{n: n, set: map[string]struct{}{}}
+	return &recentKeys{n: n}
 }
 
 // again reports whether key is among the recent keys, and makes it one.
-func (r *recentKeys) again(key string) bool {
+func (r *recentKeys) again(key [sha256.Size]byte) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.set[key]; ok {
 		return true
+	}
+	if r.set == nil {
+		r.set = make(map[[sha256.Size]byte]struct{}, r.n)
+		r.ring = make([][sha256.Size]byte, 0, r.n)
 	}
 	if len(r.ring) < r.n {
 		r.ring = append(r.ring, key)
 	} else {
 		delete(r.set, r.ring[r.next])
 		r.ring[r.next] = key
-		r.next = (r.next + 1) % len(r.ring)
+		r.next = (r.next + 1) % r.n
 	}
 	r.set[key] = struct{}{}
 	return false

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -433,14 +434,15 @@ func TestCacheInlinePreview(t *testing.T) {
 
 func TestRecentKeys(t *testing.T) {
 	r := newRecentKeys(3)
-	for _, k := range []string{"a", "b", "c"} {
-		assert.False(t, r.again(k), k)
+	k := func(s string) [sha256.Size]byte { return sha256.Sum256([]byte(s)) }
+	for _, s := range []string{"a", "b", "c"} {
+		assert.False(t, r.again(k(s)), s)
 	}
-	assert.True(t, r.again("a"))
-	assert.False(t, r.again("d"), "d pushes a out")
-	assert.False(t, r.again("a"), "a was forgotten; now it pushes b out")
-	assert.True(t, r.again("c"))
-	assert.True(t, r.again("d"))
-	assert.False(t, r.again("b"))
+	assert.True(t, r.again(k("a")))
+	assert.False(t, r.again(k("d")), "d pushes a out")
+	assert.False(t, r.again(k("a")), "a was forgotten; now it pushes b out")
+	assert.True(t, r.again(k("c")))
+	assert.True(t, r.again(k("d")))
+	assert.False(t, r.again(k("b")))
 	assert.Len(t, r.set, 3)
 }
