@@ -252,12 +252,29 @@ func (s *Server) cachedPreview(ctx context.Context, documentID, templateStyle, t
 	if err != nil {
 		return GenerateBody{}, err
 	}
-	a := s.addons()
 	key := documentID + "|" + string(req.Template) + "|" + string(req.Tone)
+	return s.previewThroughCache(ctx, key, req, CacheOptions{Target: CacheTargetAPI, Tags: []string{"preview", "doc:" + documentID}}, nil)
+}
+
+// previewThroughCache answers the preview of req from the cache entry key,
+// or makes it and keeps it there with opts (plus the tag
+// "hash:<bundle hash>"). admit, when not nil, is asked on a miss whether
+// to keep the preview at all; when it says no, the preview is made for
+// this caller alone. Otherwise concurrent misses of key make it once.
+// Errors are not cached.
+func (s *Server) previewThroughCache(ctx context.Context, key string, req halcytone.Request, opts CacheOptions, admit func() bool) (GenerateBody, error) {
+	a := s.addons()
 	if v, ok := a.cache.Get(CacheTargetAPI, key); ok {
 		if body, ok := v.(GenerateBody); ok {
 			return body, nil
 		}
+	}
+	if admit != nil && !admit() {
+		res, err := s.run(ctx, req, true)
+		if err != nil {
+			return GenerateBody{}, err
+		}
+		return generateBody(res), nil
 	}
 	v, err := a.flights.do(ctx, key, func() (any, error) {
 		res, err := s.run(ctx, req, true)
@@ -265,11 +282,11 @@ func (s *Server) cachedPreview(ctx context.Context, documentID, templateStyle, t
 			return nil, err
 		}
 		body := generateBody(res)
-		tags := []string{"preview", "doc:" + documentID}
+		o := opts
 		if res.Bundle != nil && res.Bundle.Hash != "" {
-			tags = append(tags, "hash:"+res.Bundle.Hash)
+			o.Tags = append(slices.Clip(o.Tags), "hash:"+res.Bundle.Hash)
 		}
-		a.cache.Set(key, body, CacheOptions{Target: CacheTargetAPI, Tags: tags})
+		a.cache.Set(key, body, o)
 		return body, nil
 	})
 	if err != nil {
@@ -310,40 +327,9 @@ func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req
 	}
 	sum := sha256.Sum256(raw)
 	key := "preview|" + hex.EncodeToString(sum[:])
-	a := s.addons()
-	if v, ok := a.cache.Get(CacheTargetAPI, key); ok {
-		if body, ok := v.(GenerateBody); ok {
-			return body, nil
-		}
-	}
-	if !a.seen.again(sum) {
-		res, err := s.run(ctx, req, true)
-		if err != nil {
-			return GenerateBody{}, err
-		}
-		return generateBody(res), nil
-	}
-	v, err := a.flights.do(ctx, key, func() (any, error) {
-		res, err := s.run(ctx, req, true)
-		if err != nil {
-			return nil, err
-		}
-		body := generateBody(res)
-		tags := []string{"preview"}
-		if res.Bundle != nil && res.Bundle.Hash != "" {
-			tags = append(tags, "hash:"+res.Bundle.Hash)
-		}
-		a.cache.Set(key, body, CacheOptions{Target: CacheTargetAPI, TTL: inlinePreviewTTL, Tags: tags})
-		return body, nil
-	})
-	if err != nil {
-		return GenerateBody{}, err
-	}
-	body, ok := v.(GenerateBody)
-	if !ok {
-		return GenerateBody{}, huma.Error500InternalServerError("preview failed")
-	}
-	return body, nil
+	seen := s.addons().seen
+	return s.previewThroughCache(ctx, key, req, CacheOptions{Target: CacheTargetAPI, TTL: inlinePreviewTTL, Tags: []string{"preview"}},
+		func() bool { return seen.again(sum) })
 }
 
 // recentKeys remembers the last n hashes it was asked about, in one ring
