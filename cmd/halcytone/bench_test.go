@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -223,30 +222,16 @@ func TestBenchSeed(t *testing.T) {
 // benchKey is the API key of the in-process server: admin, unlimited.
 const benchKey = "bench-test-0123456789abcdef0123456789"
 
-// startBenchServer serves the whole app, as serve wires it, on a temporary
-// SQLite file holding jobs seeded jobs, on a loopback httptest server.
+// startBenchServer serves the whole app, as serve wires it, in dry run,
+// on a temporary SQLite file holding jobs seeded jobs.
 func startBenchServer(t *testing.T, jobs int) (url string, a *app) {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "bench.db")
-	cfg, err := loadServeConfig([]string{
-		"--database-url", "sqlite:" + db, "--api-keys", "bench:" + benchKey + ":admin:0",
-		"--log-level", "warn", "--dry-run", "true", "--addr", "unused",
-	}, func(string) string { return "" }, nil)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err = newApp(ctx, cfg, io.Discard)
-	require.NoError(t, err)
-	if jobs > 0 {
-		require.NoError(t, seedJobs(ctx, a.store, seedOptions{Jobs: jobs, Batch: 1000, Days: 30, Seed: 1, Now: time.Now().UTC()}))
-	}
-	require.NoError(t, a.start(ctx))
-	ts := httptest.NewServer(a.server)
-	t.Cleanup(func() {
-		cancel()
-		ts.Close()
-		a.close()
+	url, a, _ = startApp(t, []string{"--dry-run", "true"}, func(ctx context.Context, a *app) {
+		if jobs > 0 {
+			require.NoError(t, seedJobs(ctx, a.store, seedOptions{Jobs: jobs, Batch: 1000, Days: 30, Seed: 1, Now: time.Now().UTC()}))
+		}
 	})
-	return ts.URL, a
+	return url, a
 }
 
 func TestBenchRunScenarios(t *testing.T) {
@@ -280,14 +265,8 @@ func TestBenchPreviewNeverCached(t *testing.T) {
 	url, _ := startBenchServer(t, 0)
 	stats := func() (hits, misses int64) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+"/api/v2/cache/stats", nil)
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+benchKey)
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
 		var st struct{ Hits, Misses int64 }
-		require.NoError(t, json.NewDecoder(res.Body).Decode(&st))
+		require.Equal(t, http.StatusOK, appJSON(t, t.Context(), http.MethodGet, url+"/api/v2/cache/stats", nil, &st))
 		return st.Hits, st.Misses
 	}
 	run := func(scenario, client string) int64 {

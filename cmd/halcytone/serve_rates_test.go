@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,16 +19,7 @@ import (
 func TestServeFeedsXRateHeadersToTheLimiter(t *testing.T) {
 	x := mock.StartX(t, "tok")
 	x.SetRateWindow(1, 3*time.Hour) // the first post uses the window up
-	cfg, err := loadServeConfig([]string{
-		"--database-url", "sqlite:" + filepath.Join(t.TempDir(), "x.db"), "--log-level", "warn", "--addr", "unused",
-		"--x-url", x.URL(), "--x-token", "tok",
-	}, func(string) string { return "" }, nil)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, io.Discard)
-	require.NoError(t, err)
-	require.NoError(t, a.start(ctx))
-	t.Cleanup(func() { cancel(); a.close() })
+	_, a, ctx := startApp(t, []string{"--x-url", x.URL(), "--x-token", "tok"}, nil)
 	require.Equal(t, "live", a.modes[content.ChannelTwitter])
 
 	post := func(title string) string {

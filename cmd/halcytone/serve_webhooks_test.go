@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -29,29 +25,10 @@ func TestServeWebhooksThroughTheQueue(t *testing.T) {
 	}))
 	t.Cleanup(recv.Close)
 
-	cfg, err := loadServeConfig([]string{
-		"--database-url", "sqlite:" + filepath.Join(t.TempDir(), "w.db"), "--api-keys", "bench:" + benchKey + ":admin:0",
-		"--log-level", "warn", "--addr", "unused", "--webhook-allow-private", "true",
-	}, func(string) string { return "" }, nil)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, io.Discard)
-	require.NoError(t, err)
-	require.NoError(t, a.start(ctx))
-	ts := httptest.NewServer(a.server)
-	t.Cleanup(func() { cancel(); ts.Close(); a.close() })
-
-	body, _ := json.Marshal(map[string]any{"url": recv.URL, "events": []string{"job.completed"}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/api/v2/webhooks", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+benchKey)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	url, a, ctx := startApp(t, []string{"--webhook-allow-private", "true"}, nil)
 	var hook struct{ ID string }
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&hook))
-	res.Body.Close()
-	require.Equal(t, http.StatusCreated, res.StatusCode)
+	require.Equal(t, http.StatusCreated, appJSON(t, ctx, http.MethodPost, url+"/api/v2/webhooks",
+		map[string]any{"url": recv.URL, "events": []string{"job.completed"}}, &hook))
 
 	gen, err := a.engine.Generate(ctx, halcytone.Request{Channels: []string{"email"}, Content: &content.Update{Base: content.Base{
 		Title: "Offline sessions are here", Body: "Every guided session can now be saved for offline use, so a flight no longer means breathing without a guide.",
