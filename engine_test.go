@@ -352,25 +352,35 @@ func TestDocumentReferenceAndSlowSubscriber(t *testing.T) {
 	assert.Positive(t, n, "the slow subscriber got events until its buffer filled, then its channel was closed")
 }
 
+// blogDoc is a living document holding one blog post (level 2) with body.
+func blogDoc(body string) string {
+	return "# News\n\n## [Tips] Tips\n\n### The science of the long exhale\n<!-- type: blog -->\n\n" + body + "\n"
+}
+
+// blogAwaitingReview generates a job from "mem:blog", a blog post the
+// policy sends to review, and returns its result.
+func (h *harness) blogAwaitingReview(t *testing.T) *halcytone.Result {
+	t.Helper()
+	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
+	res, err := h.eng.Generate(context.Background(), halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
+	require.NoError(t, err)
+	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	return res
+}
+
 func TestRefreshResetsApprovalWhenContentChanges(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	doc := func(body string) string {
-		return "# News\n\n## [Tips] Tips\n\n### The science of the long exhale\n<!-- type: blog -->\n\n" + body + "\n"
-	}
-	h.src.AddText("mem:blog", doc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
-	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
-	require.NoError(t, err)
-	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	res := h.blogAwaitingReview(t)
 	oldHash := res.Job.ContentHash
-	_, err = h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
+	_, err := h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
 	require.NoError(t, err)
 
 	same, err := h.eng.Refresh(ctx, res.Job.ID, "sync")
 	require.NoError(t, err)
 	assert.Equal(t, oldHash, same.ContentHash, "unchanged content keeps its approvals")
 
-	h.src.AddText("mem:blog", doc("Breathe in for four counts and out for eight, for twelve rounds."), content.FormatMarkdown)
+	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for eight, for twelve rounds."), content.FormatMarkdown)
 	j, err := h.eng.Refresh(ctx, res.Job.ID, "sync")
 	require.NoError(t, err)
 	assert.NotEqual(t, oldHash, j.ContentHash)
@@ -429,21 +439,15 @@ func TestRecurringSchedules(t *testing.T) {
 func TestDecideLatestRefusesADecisionOnChangedContent(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	doc := func(body string) string {
-		return "# News\n\n## [Tips] Tips\n\n### The science of the long exhale\n<!-- type: blog -->\n\n" + body + "\n"
-	}
-	h.src.AddText("mem:blog", doc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
-	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
-	require.NoError(t, err)
-	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	res := h.blogAwaitingReview(t)
 	oldHash := res.Job.ContentHash
 
 	// Unchanged: the decision is recorded.
-	_, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
+	_, err := h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
 	require.NoError(t, err)
 
 	// Edited at the source: refused, and the approval starts again.
-	h.src.AddText("mem:blog", doc("Breathe in for four counts and out for eight, for twelve rounds."), content.FormatMarkdown)
+	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for eight, for twelve rounds."), content.FormatMarkdown)
 	_, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "erin", Decision: approval.Approve})
 	require.ErrorIs(t, err, approval.ErrStaleContent)
 	a, err := h.store.GetApproval(ctx, res.Approval.ID)
@@ -468,7 +472,7 @@ func TestDecideLatestRefusesADecisionOnChangedContent(t *testing.T) {
 	assert.Equal(t, store.ApprovalApproved, a.State)
 
 	// Inline content has no source to check.
-	res, err = h.eng.Generate(ctx, halcytone.Request{Text: doc("Hold the breath for four counts, then let it go."), Format: content.FormatMarkdown, Channels: []string{"email"}, Author: "ada"})
+	res, err = h.eng.Generate(ctx, halcytone.Request{Text: blogDoc("Hold the breath for four counts, then let it go."), Format: content.FormatMarkdown, Channels: []string{"email"}, Author: "ada"})
 	require.NoError(t, err)
 	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
 	_, err = h.eng.DecideLatest(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
