@@ -47,7 +47,7 @@ func PathFromURL(raw string) (string, error) {
 
 // writerDSN is the DSN of the one read-write connection.
 func writerDSN(path string) string {
-	return fileURI(path) + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)" +
+	return fileURI(path) + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/halcytone/halcytone/store"
 	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 var (
@@ -71,7 +72,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 	s := &Store{path: path, writer: writer, reader: writer, now: o.now}
-	if err := writer.PingContext(ctx); err != nil {
+	if err := pingWhileBusy(ctx, writer); err != nil {
 		_ = writer.Close()
 		return nil, classify(err, fmt.Sprintf("open %q", path))
 	}
@@ -95,6 +96,28 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.reader = reader
 	}
 	return s, nil
+}
+
+// openBusyWait bounds how long Open waits for another process that is
+// creating or converting the same file (the switch to WAL on a new file
+// can fail at once with SQLITE_BUSY, before busy_timeout applies).
+const openBusyWait = 5 * time.Second
+
+// pingWhileBusy opens db's first connection (running the DSN's pragmas),
+// again while it fails with SQLITE_BUSY, for at most openBusyWait.
+func pingWhileBusy(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(openBusyWait)
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		err := db.PingContext(ctx)
+		if err == nil || sqliteCode(err)&0xff != sqlite3.SQLITE_BUSY || time.Now().Add(delay).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+	}
 }
 
 // openDB opens a pool on dsn whose connections keep their prepared
