@@ -197,6 +197,11 @@ func (st *Store) CreateWebhookDelivery(ctx context.Context, d *store.WebhookDeli
 	return write0(ctx, st, func(o *ops) error { return o.CreateWebhookDelivery(ctx, d) })
 }
 
+// GetWebhookDelivery implements store.Store.
+func (st *Store) GetWebhookDelivery(ctx context.Context, id string) (*store.WebhookDelivery, error) {
+	return read(ctx, st, func(o *ops) (*store.WebhookDelivery, error) { return o.GetWebhookDelivery(ctx, id) })
+}
+
 // UpdateWebhookDelivery implements store.Queries; see ops.UpdateWebhookDelivery.
 func (st *Store) UpdateWebhookDelivery(ctx context.Context, id string, fn func(*store.WebhookDelivery) error) (*store.WebhookDelivery, error) {
 	return write(ctx, st, func(o *ops) (*store.WebhookDelivery, error) { return o.UpdateWebhookDelivery(ctx, id, fn) })

@@ -133,6 +133,21 @@ func webhookDeliveryIn(d *store.WebhookDelivery) *store.WebhookDelivery {
 	return c
 }
 
+// GetWebhookDelivery implements store.Queries.
+func (o *ops) GetWebhookDelivery(ctx context.Context, id string) (*store.WebhookDelivery, error) {
+	if err := o.check(ctx); err != nil {
+		return nil, err
+	}
+	if id == "" {
+		return nil, invalid("get webhook delivery: empty ID")
+	}
+	d, ok := o.d.whDeliv[id]
+	if !ok {
+		return nil, notFound("webhook delivery", id)
+	}
+	return cloneWebhookDelivery(d), nil
+}
+
 // UpdateWebhookDelivery implements store.Queries; the ID and endpoint are
 // kept whatever fn does.
 func (o *ops) UpdateWebhookDelivery(ctx context.Context, id string, fn func(*store.WebhookDelivery) error) (*store.WebhookDelivery, error) {

@@ -147,6 +147,8 @@ type Queries interface {
 	DeleteWebhook(ctx context.Context, id string) error
 	// CreateWebhookDelivery inserts an attempt record.
 	CreateWebhookDelivery(ctx context.Context, d *WebhookDelivery) error
+	// GetWebhookDelivery returns the delivery with the given ID.
+	GetWebhookDelivery(ctx context.Context, id string) (*WebhookDelivery, error)
 	// UpdateWebhookDelivery applies fn atomically, like UpdateJob.
 	UpdateWebhookDelivery(ctx context.Context, id string, fn func(*WebhookDelivery) error) (*WebhookDelivery, error)
 	// ListWebhookDeliveries lists an endpoint's deliveries, newest first.

@@ -63,6 +63,19 @@ SELECT EXISTS (SELECT 1 FROM w), EXISTS (SELECT 1 FROM ins)`, webhookDeliveryArg
 	return nil
 }
 
+// GetWebhookDelivery returns the delivery with the given ID.
+func (q *queries) GetWebhookDelivery(ctx context.Context, id string) (*store.WebhookDelivery, error) {
+	if id == "" {
+		return nil, invalid("get webhook delivery: empty id")
+	}
+	d, err := scanWebhookDelivery(q.db.QueryRow(ctx, `SELECT `+webhookDeliveryColumns+`
+FROM webhook_deliveries WHERE id = $1`, id))
+	if err != nil {
+		return nil, classify(err, fmt.Sprintf("get webhook delivery %q", id))
+	}
+	return d, nil
+}
+
 // UpdateWebhookDelivery locks the record's row, applies fn and stores the
 // result with UpdatedAt set to now; fn's error is returned as is.
 func (q *queries) UpdateWebhookDelivery(ctx context.Context, id string, fn func(*store.WebhookDelivery) error) (*store.WebhookDelivery, error) {

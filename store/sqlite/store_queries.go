@@ -202,6 +202,11 @@ func (s *Store) CreateWebhookDelivery(ctx context.Context, d *store.WebhookDeliv
 	return s.inTx(ctx, func(q *queries) error { return q.CreateWebhookDelivery(ctx, d) })
 }
 
+// GetWebhookDelivery returns a delivery.
+func (s *Store) GetWebhookDelivery(ctx context.Context, id string) (*store.WebhookDelivery, error) {
+	return s.read().GetWebhookDelivery(ctx, id)
+}
+
 // UpdateWebhookDelivery applies fn to the stored record in one
 // transaction.
 func (s *Store) UpdateWebhookDelivery(ctx context.Context, id string, fn func(*store.WebhookDelivery) error) (*store.WebhookDelivery, error) {

@@ -165,6 +165,14 @@ func (q *queries) CreateWebhookDelivery(ctx context.Context, d *store.WebhookDel
 	return classify(err, fmt.Sprintf("create webhook delivery %q", d.ID))
 }
 
+// GetWebhookDelivery returns the delivery with the given ID.
+func (q *queries) GetWebhookDelivery(ctx context.Context, id string) (*store.WebhookDelivery, error) {
+	if id == "" {
+		return nil, invalid("get webhook delivery: empty id")
+	}
+	return q.getWebhookDelivery(ctx, id)
+}
+
 func (q *queries) getWebhookDelivery(ctx context.Context, id string) (*store.WebhookDelivery, error) {
 	d, err := scanWebhookDelivery(q.queryRow(ctx,
 		`SELECT `+webhookDeliveryColumns+` FROM webhook_deliveries WHERE id = ?`, id))

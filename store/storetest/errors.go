@@ -47,6 +47,9 @@ func keyedCalls() []keyed {
 			return ignore(s.UpdateWebhook(ctx, k, func(*store.Webhook) error { return nil }))
 		}},
 		{"DeleteWebhook", func(ctx context.Context, s store.Queries, k string) error { return s.DeleteWebhook(ctx, k) }},
+		{"GetWebhookDelivery", func(ctx context.Context, s store.Queries, k string) error {
+			return ignore(s.GetWebhookDelivery(ctx, k))
+		}},
 		{"UpdateWebhookDelivery", func(ctx context.Context, s store.Queries, k string) error {
 			return ignore(s.UpdateWebhookDelivery(ctx, k, func(*store.WebhookDelivery) error { return nil }))
 		}},
