@@ -322,27 +322,6 @@ func (d *webhookDispatcher) resume(ctx context.Context) {
 	}
 }
 
-// errPeek aborts the read-only update by which loadDelivery reads a
-// delivery.
-var errPeek = errors.New("peek")
-
-// loadDelivery reads delivery id (the store has no getter: an update that
-// copies the delivery and aborts).
-func (d *webhookDispatcher) loadDelivery(ctx context.Context, id string) (*store.WebhookDelivery, error) {
-	var del store.WebhookDelivery
-	_, err := d.s.store.UpdateWebhookDelivery(ctx, id, func(x *store.WebhookDelivery) error {
-		del = *x
-		return errPeek
-	})
-	if !errors.Is(err, errPeek) {
-		if err == nil {
-			err = fmt.Errorf("webhooks: reading delivery %s: the update did not run", id)
-		}
-		return nil, err
-	}
-	return &del, nil
-}
-
 // WorkWebhook makes the attempt that queue entry j stands for (see
 // IsWebhookJob) and records its outcome; a failed attempt enqueues the
 // next one, in the same transaction, while the delivery's time lasts. It
@@ -358,7 +337,7 @@ func (d *webhookDispatcher) work(ctx context.Context, j schedule.Job) error {
 	if err != nil || attempt < 1 {
 		return &content.Error{Class: content.InvalidContent, Op: "webhooks", Err: fmt.Errorf("queue entry %s has no attempt number", j.DeliveryKey)}
 	}
-	del, err := d.loadDelivery(ctx, j.Attrs["delivery"])
+	del, err := d.s.store.GetWebhookDelivery(ctx, j.Attrs["delivery"])
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // the endpoint and its deliveries were deleted
 	}
