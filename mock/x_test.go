@@ -72,8 +72,14 @@ func TestXFakeIdempotencyAndTimeline(t *testing.T) {
 
 func TestXFakeRateWindow(t *testing.T) {
 	x := mock.StartX(t, "tok")
-	x.SetRateWindow(2, time.Hour)
-	reset := strconv.FormatInt(time.Now().Truncate(time.Hour).Add(time.Hour).Unix(), 10)
+	// Windows are aligned on multiples of their length: take one that does
+	// not end during the test.
+	window := time.Hour
+	for time.Until(time.Now().Truncate(window).Add(window)) < time.Minute {
+		window *= 2
+	}
+	x.SetRateWindow(2, window)
+	reset := strconv.FormatInt(time.Now().Truncate(window).Add(window).Unix(), 10)
 	for i, want := range []string{"1", "0", "0"} {
 		st, h, _ := xPost(t, x, fmt.Sprintf("k%d", i), fmt.Sprintf(`{"text":"post %d"}`, i))
 		require.Equal(t, http.StatusCreated, st, "the fake does not refuse posts over the limit")
