@@ -85,6 +85,7 @@ func serveSettings() []setting {
 		{name: "cache-webhook-secret", usage: "secret of POST /api/v2/cache/webhook (whsec_...)", secret: true},
 		{name: "cache-max-mb", def: "64", usage: "memory of the content cache in MiB (entries counted by their JSON size; the process may hold about twice that)", check: isInt(1)},
 		{name: "cache-ttl", def: "5m", usage: "lifetime of a cached document or preview", check: isPositiveDuration},
+		{name: "gc-floor-mb", def: "32", usage: "while requests arrive, let the heap grow to this many MiB between collections when the live heap is small (0: off; ignored when GOGC=off)", check: isInt(0)},
 		{name: "webhook-allow-private", def: "false", usage: "let outgoing webhooks reach private and loopback addresses (demos, tests)", check: isBool},
 		// Credentials: each set switches its publisher or source from dry run to real.
 		{name: "crm-url", usage: "CRM API base URL (email)"},

@@ -185,7 +185,8 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 	a.server, err = server.New(server.Config{
 		Engine: eng, Metrics: a.metrics, Keys: a.keys, Queue: a.queue, Logger: a.log, Version: versionString(),
 		AllowedOrigins: origins, BodyLimit: int64(cfg.int("body-limit")), Location: loc, RiverUI: ui, Reviewers: gate.Directory,
-		Cache: server.CacheConfig{MaxBytes: int64(cfg.int("cache-max-mb")) << 20, TTL: cfg.duration("cache-ttl")},
+		Cache:   server.CacheConfig{MaxBytes: int64(cfg.int("cache-max-mb")) << 20, TTL: cfg.duration("cache-ttl")},
+		GCFloor: int64(cfg.int("gc-floor-mb")) << 20,
 		Checks: []server.Check{
 			{Name: "queue", Required: true, Run: func(ctx context.Context) error {
 				_, err := a.queue.Entries(ctx, "health-probe")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,8 +22,8 @@ import (
 // cost more than the little free memory it gives back.
 const (
 	idleTrimAfter   = 30 * time.Second
-	idleTrimCheck   = 5 * time.Second
-	idleTrimMaxLive = 64 << 20 // bytes of live heap
+	idleTrimCheck   = time.Second // also how often the GC floor adapts
+	idleTrimMaxLive = 64 << 20    // bytes of live heap
 )
 
 // idleTrim decides when to trim, from the number of requests served.
@@ -61,13 +62,91 @@ func heapLive() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// startIdleTrim runs the idle memory trim until ctx ends or the returned
-// function is called.
+// The GC floor: a small live heap (5 MB while previews are generated)
+// makes the collector run very often under load, since by default it runs
+// whenever the heap has grown by the live heap's size (GOGC=100): about 60
+// collections a second at 1,000 previews a second, a fifth of their CPU.
+// While requests arrive, gcFloor raises the GC percent so that the heap
+// goal is at least its floor (never below the process's own percent and
+// never above gcFloorMaxPercent); once a tick passes without a request it
+// sets the process's own percent back, so an idle server's heap, which the
+// idle trim then returns, is as small as without it. A large live heap
+// gets the process's own percent: the floor only matters while the heap is
+// small. The percent is process-wide, so only one server per process
+// (serve's) turns it on (Config.GCFloor).
+const gcFloorMaxPercent = 1000
+
+// gcFloorOwned is set while a server runs its GC floor. The GC percent is
+// one per process, so a second server in the process (tests start many)
+// leaves it alone rather than fight over it, or take the first one's
+// raised percent for the process's own.
+var gcFloorOwned atomic.Bool
+
+// gcFloor decides the GC percent at each tick.
+type gcFloor struct {
+	floor    uint64            // bytes: the least heap goal while busy
+	base     int               // the process's own GC percent
+	requests func() int64      // requests served so far
+	live     func() uint64     // bytes of live heap after the last collection
+	set      func(percent int) // debug.SetGCPercent
+
+	seen    int64
+	current int
+}
+
+// percent is the GC percent that gives a heap goal of at least g.floor for
+// a live heap of live bytes.
+func (g *gcFloor) percent(live uint64) int {
+	if live == 0 {
+		return g.base
+	}
+	p := g.floor*100/live - 100
+	if g.floor <= live {
+		p = 0
+	}
+	return max(g.base, min(int(p), gcFloorMaxPercent))
+}
+
+// tick sets the percent for the requests served since the last tick: the
+// floor's when any arrived, the process's own when none did.
+func (g *gcFloor) tick() {
+	want := g.base
+	if n := g.requests(); n != g.seen {
+		g.seen = n
+		want = g.percent(g.live())
+	}
+	if want != g.current {
+		g.set(want)
+		g.current = want
+	}
+}
+
+// startIdleTrim runs the idle memory trim, and the GC floor when
+// Config.GCFloor is set, until ctx ends or the returned function is
+// called.
 func (s *Server) startIdleTrim(ctx context.Context) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	t := &idleTrim{requests: s.stats.count, live: heapLive, trim: debug.FreeOSMemory}
+	var floor *gcFloor
+	if s.cfg.GCFloor > 0 && gcFloorOwned.CompareAndSwap(false, true) {
+		// Reading the percent means setting it; set it back at once.
+		base := debug.SetGCPercent(100)
+		debug.SetGCPercent(base)
+		if base > 0 {
+			floor = &gcFloor{floor: uint64(s.cfg.GCFloor), base: base, current: base,
+				requests: s.stats.count, live: heapLive, set: func(p int) { debug.SetGCPercent(p) }}
+		} else {
+			gcFloorOwned.Store(false)
+		}
+	} else if s.cfg.GCFloor > 0 {
+		s.log.Warn("another server in this process runs the GC floor; this one does not")
+	}
 	go func() {
+		if floor != nil {
+			defer gcFloorOwned.Store(false)
+			defer floor.set(floor.base)
+		}
 		defer close(done)
 		tick := time.NewTicker(idleTrimCheck)
 		defer tick.Stop()
@@ -76,6 +155,9 @@ func (s *Server) startIdleTrim(ctx context.Context) func() {
 			case <-ctx.Done():
 				return
 			case now := <-tick.C:
+				if floor != nil {
+					floor.tick()
+				}
 				t.tick(now)
 			}
 		}

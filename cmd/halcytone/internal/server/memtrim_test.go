@@ -1,11 +1,14 @@
 package server
 
 import (
+	"net/http"
 	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestIdleTrim(t *testing.T) {
@@ -49,4 +52,92 @@ func TestIdleTrim(t *testing.T) {
 func TestHeapLive(t *testing.T) {
 	runtime.GC()
 	assert.Positive(t, heapLive(), "the runtime reports its live heap")
+}
+
+func TestGCFloorPercent(t *testing.T) {
+	g := &gcFloor{floor: 32 << 20, base: 100}
+	assert.Equal(t, 700, g.percent(4<<20), "4 MiB live: a 32 MiB goal is 700 percent more")
+	assert.Equal(t, 300, g.percent(8<<20))
+	assert.Equal(t, 100, g.percent(16<<20), "never below the process's own percent")
+	assert.Equal(t, 100, g.percent(32<<20))
+	assert.Equal(t, 100, g.percent(500<<20), "a large live heap gets the process's own percent")
+	assert.Equal(t, gcFloorMaxPercent, g.percent(1<<20), "capped for a tiny live heap")
+	assert.Equal(t, 100, g.percent(0), "no reading yet: the process's own")
+	g.base = 400
+	assert.Equal(t, 400, g.percent(8<<20), "an operator's higher GOGC stays")
+	assert.Equal(t, 700, g.percent(4<<20))
+}
+
+func TestGCFloorTick(t *testing.T) {
+	var requests int64
+	live := uint64(4 << 20)
+	var sets []int
+	g := &gcFloor{floor: 32 << 20, base: 100, current: 100,
+		requests: func() int64 { return requests }, live: func() uint64 { return live },
+		set: func(p int) { sets = append(sets, p) }}
+
+	g.tick()
+	assert.Empty(t, sets, "no request, no change")
+	requests += 5
+	g.tick()
+	assert.Equal(t, []int{700}, sets, "requests arrived: the floor's percent")
+	requests++
+	g.tick()
+	assert.Equal(t, []int{700}, sets, "set only when it changes")
+	live = 8 << 20
+	requests++
+	g.tick()
+	assert.Equal(t, []int{700, 300}, sets, "follows the live heap")
+	g.tick()
+	assert.Equal(t, []int{700, 300, 100}, sets, "a tick without requests: the process's own percent")
+	g.tick()
+	assert.Len(t, sets, 3)
+}
+
+// gogcPercent reads the process's GC percent without setting it.
+func gogcPercent() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
+}
+
+// TestGCFloorServer runs the floor in a real server: raised while
+// requests arrive, the process's own percent once they stop and after
+// Close, and left alone by a second server in the process.
+func TestGCFloorServer(t *testing.T) {
+	base := gogcPercent()
+	require.Positive(t, base)
+	a := newTestServer(t, func(c *Config) { c.GCFloor = 1 << 30 })
+	require.True(t, gcFloorOwned.Load(), "the first server runs the floor")
+	b := newTestServer(t, func(c *Config) { c.GCFloor = 1 << 30 })
+
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				resp, err := http.Get(a.URL + "/health")
+				if err == nil {
+					resp.Body.Close()
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	}()
+	assert.Eventually(t, func() bool { return gogcPercent() == gcFloorMaxPercent }, 10*time.Second, 50*time.Millisecond,
+		"requests arrive: a 1 GiB floor over a small live heap takes the highest percent")
+	close(stop)
+	<-done
+	assert.Eventually(t, func() bool { return gogcPercent() == base }, 10*time.Second, 50*time.Millisecond,
+		"requests stopped: the process's own percent")
+
+	b.Close()
+	assert.True(t, gcFloorOwned.Load(), "closing the second server leaves the first one's floor")
+	a.Close()
+	assert.False(t, gcFloorOwned.Load())
+	assert.Equal(t, base, gogcPercent(), "closed: the process's own percent")
 }

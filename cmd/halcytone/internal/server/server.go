@@ -62,6 +62,13 @@ type Config struct {
 	// reviewer's, never another's. Other keys (a dashboard's, say) may name
 	// any reviewer. Nil: keys may name any reviewer.
 	Reviewers approval.Directory
+	// GCFloor, in bytes, when positive, keeps the collector's heap goal at
+	// least that large while requests arrive, by raising the process's GC
+	// percent (runtime/debug.SetGCPercent) for a small live heap, and sets
+	// the percent back once requests stop (memtrim.go). It changes a
+	// process-wide setting: set it on one Server per process at most, and
+	// not when GOGC is off.
+	GCFloor int64
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 }
