@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -24,15 +23,19 @@ import (
 // is) or OTEL_EXPORTER_OTLP_ENDPOINT (a base URL; spans go to its path plus
 // /v1/traces), the provider is an OpenTelemetry SDK provider that batches
 // spans to that endpoint over OTLP/HTTP (protobuf), with a resource naming
-// service.name and service.version. The endpoint and the decision are read
-// through getenv; the exporter reads the other standard OTEL_EXPORTER_OTLP_*
-// settings (headers, timeout, compression, certificates) and the SDK the
-// OTEL_TRACES_SAMPLER settings from the process environment.
+// service.name and service.version. The exporter also reads, through
+// getenv, the standard OTEL_EXPORTER_OTLP_[TRACES_]HEADERS, TIMEOUT (ms,
+// default 10 s per attempt), COMPRESSION (gzip or none), CERTIFICATE,
+// CLIENT_CERTIFICATE and CLIENT_KEY settings; it retries 429, 502, 503 and
+// 504 answers and transport errors for up to a minute, honouring
+// Retry-After. The SDK reads the OTEL_TRACES_SAMPLER settings from the
+// process environment.
 //
 // Otherwise, or when getenv is nil, OTEL_SDK_DISABLED is "true" or
 // OTEL_TRACES_EXPORTER is "none", it is a no-op provider and the shutdown
-// does nothing. An endpoint that is not an http or https URL, or an
-// OTEL_EXPORTER_OTLP_PROTOCOL other than http/protobuf, is an error.
+// does nothing. An endpoint that is not an http or https URL, an
+// OTEL_EXPORTER_OTLP_PROTOCOL other than http/protobuf, or an exporter
+// setting it cannot use is an error naming the variable.
 //
 // The provider is not installed as the otel global provider.
 func NewTracerProvider(ctx context.Context, service, version string, getenv func(string) string) (trace.TracerProvider, func(context.Context) error, error) {
@@ -70,9 +73,9 @@ func NewTracerProvider(ctx context.Context, service, version string, getenv func
 	if err != nil {
 		return nil, nil, fmt.Errorf("telemetry: tracing resource: %w", err)
 	}
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
+	exp, err := newOTLPExporter(endpoint, getenv)
 	if err != nil {
-		return nil, nil, fmt.Errorf("telemetry: otlp exporter for %s: %w", endpoint, err)
+		return nil, nil, err
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 	return tp, tp.Shutdown, nil

@@ -127,6 +127,7 @@ func TestTracerProviderBadConfig(t *testing.T) {
 		"grpc scheme":   {vars: map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "grpc://c:4317"}, want: "grpc://c:4317"},
 		"unparseable":   {vars: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://[::1"}, want: "OTEL_EXPORTER_OTLP_ENDPOINT"},
 		"grpc protocol": {vars: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, want: `"grpc"`},
+		"bad timeout":   {vars: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_TIMEOUT": "5s"}, want: "OTEL_EXPORTER_OTLP_TIMEOUT"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
