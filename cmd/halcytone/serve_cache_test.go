@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,4 +23,34 @@ func TestServeCacheSettings(t *testing.T) {
 	require.Equal(t, http.StatusOK, appJSON(t, ctx, http.MethodGet, url+"/api/v2/cache/stats", nil, &st))
 	assert.EqualValues(t, 1, st["total_keys"])
 	assert.InDelta(t, 90, st["avg_ttl_seconds"], 1, "the configured TTL")
+}
+
+// TestServeCacheMaxMB checks --cache-max-mb end to end: previews that
+// together take well over the bound are cached, and the cache evicts to
+// stay within it.
+func TestServeCacheMaxMB(t *testing.T) {
+	url, _, ctx := startApp(t, []string{"--cache-max-mb", "1"}, nil)
+	stats := func() map[string]any {
+		var st map[string]any
+		require.Equal(t, http.StatusOK, appJSON(t, ctx, http.MethodGet, url+"/api/v2/cache/stats", nil, &st))
+		return st
+	}
+	// An inline preview is cached from its second request; each of these
+	// takes tens of KB in the cache, so 80 of them need several MiB.
+	body := strings.Repeat("Slow breathing calms the body before sleep, and a short guided session helps. ", 40)
+	for i := range 80 {
+		req := map[string]any{
+			"preview_only": true,
+			"document":     map[string]string{"format": "markdown", "text": fmt.Sprintf("# Notes %d\n\n## [Breathscape] Updates\n\n### Evening session %d\n\n%s\n", i, i, body)},
+		}
+		for range 2 {
+			require.Equal(t, http.StatusOK, appJSON(t, ctx, http.MethodPost, url+"/api/v2/generate-content", req, nil))
+		}
+	}
+	st := stats()
+	assert.Positive(t, st["evictions"], "more previews than fit: some were evicted")
+	assert.Positive(t, st["total_keys"])
+	assert.Less(t, st["total_keys"], float64(80), "not every preview is kept")
+	assert.LessOrEqual(t, st["memory_usage_mb"], 1.0, "within --cache-max-mb")
+	assert.Greater(t, st["memory_usage_mb"], 0.25, "the cache is used up to its bound, not emptied")
 }
