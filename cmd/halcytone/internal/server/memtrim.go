@@ -97,13 +97,10 @@ type gcFloor struct {
 // percent is the GC percent that gives a heap goal of at least g.floor for
 // a live heap of live bytes.
 func (g *gcFloor) percent(live uint64) int {
-	if live == 0 {
+	if live == 0 || g.floor <= live {
 		return g.base
 	}
-	p := g.floor*100/live - 100
-	if g.floor <= live {
-		p = 0
-	}
+	p := min(g.floor/live, gcFloorMaxPercent)*100 + g.floor%live*100/live - 100
 	return max(g.base, min(int(p), gcFloorMaxPercent))
 }
 
@@ -143,11 +140,11 @@ func (s *Server) startIdleTrim(ctx context.Context) func() {
 		s.log.Warn("another server in this process runs the GC floor; this one does not")
 	}
 	go func() {
+		defer close(done) // last: the percent is the process's own again when stop returns
 		if floor != nil {
 			defer gcFloorOwned.Store(false)
 			defer floor.set(floor.base)
 		}
-		defer close(done)
 		tick := time.NewTicker(idleTrimCheck)
 		defer tick.Stop()
 		for {

@@ -58,6 +58,8 @@ func TestGCFloorPercent(t *testing.T) {
 	g := &gcFloor{floor: 32 << 20, base: 100}
 	assert.Equal(t, 700, g.percent(4<<20), "4 MiB live: a 32 MiB goal is 700 percent more")
 	assert.Equal(t, 300, g.percent(8<<20))
+	assert.Equal(t, 966, g.percent(3<<20), "32/3 of the live heap: 966 percent more, rounded down")
+	assert.Equal(t, 113, g.percent(15<<20))
 	assert.Equal(t, 100, g.percent(16<<20), "never below the process's own percent")
 	assert.Equal(t, 100, g.percent(32<<20))
 	assert.Equal(t, 100, g.percent(500<<20), "a large live heap gets the process's own percent")
