@@ -236,7 +236,7 @@ func (e *otlpExporter) post(ctx context.Context, body []byte) (time.Duration, er
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return 0, nil
 	}
-	err = fmt.Errorf("telemetry: otlp: %s answered %s: %s", e.url, resp.Status, bytes.TrimSpace(msg))
+	err = fmt.Errorf("telemetry: otlp: %s answered %s: %q", e.url, resp.Status, bytes.TrimSpace(msg)) // a protobuf Status, often
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		if s, perr := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); perr == nil && s > 0 {
