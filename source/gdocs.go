@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -28,8 +27,22 @@ const (
 	DefaultRemoteTimeout = 15 * time.Second
 )
 
-// googleDocID matches the IDs of Google Docs documents.
-var googleDocID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+// isGoogleDocID reports whether id can be the ID of a Google Docs
+// document: 1 to 256 ASCII letters, digits, '_' and '-'. (The regular
+// expression ^[A-Za-z0-9_-]{1,256}$ says the same, but compiling its
+// bounded repeat took 3,366 allocations and 240 KB of heap, kept for the
+// life of every process that imports this package.)
+func isGoogleDocID(id string) bool {
+	if len(id) == 0 || len(id) > 256 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // GoogleDocsConfig configures a GoogleDocs source. Give either
 // CredentialsJSON (a service account key file) or a TokenSource.
@@ -129,7 +142,7 @@ func NewGoogleDocs(cfg GoogleDocsConfig) (*GoogleDocs, error) {
 func (g *GoogleDocs) Fetch(ctx context.Context, ref string) (*content.Document, error) {
 	const op = "gdocs: documents.get"
 	id, ok := strings.CutPrefix(ref, "gdocs:")
-	if !ok || !googleDocID.MatchString(id) {
+	if !ok || !isGoogleDocID(id) {
 		return nil, content.Errorf(content.InvalidContent, op, "reference %q is not gdocs:<document id>", ref)
 	}
 	var body []byte
