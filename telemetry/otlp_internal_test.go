@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -179,7 +182,29 @@ func TestOTLPExporterMatchesOTLPTraceHTTP(t *testing.T) {
 			}
 		}
 	}
+	assert.Equal(t, "halcytone", got.ResourceSpans[0].Resource.Attributes[0].Value.GetStringValue(), "ours: in the order the spans first name them")
+	assert.Equal(t, "publish", got.ResourceSpans[0].ScopeSpans[1].Scope.Name)
+	// otlptracehttp orders resources and scopes by map iteration, so
+	// compare them in one order.
+	sortRequest(got)
+	sortRequest(want)
 	assert.True(t, proto.Equal(want, got), "the collector reads the same request\nours:   %v\ntheirs: %v", got, want)
+}
+
+// sortRequest puts the resources, scopes and spans of r in one order: by
+// their encoding, scope name and version, and span id.
+func sortRequest(r *coltracepb.ExportTraceServiceRequest) {
+	enc := func(m proto.Message) string {
+		b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+		return string(b)
+	}
+	slices.SortFunc(r.ResourceSpans, func(a, b *tracepb.ResourceSpans) int { return strings.Compare(enc(a.Resource), enc(b.Resource)) })
+	for _, rs := range r.ResourceSpans {
+		slices.SortFunc(rs.ScopeSpans, func(a, b *tracepb.ScopeSpans) int { return strings.Compare(enc(a.Scope), enc(b.Scope)) })
+		for _, ss := range rs.ScopeSpans {
+			slices.SortFunc(ss.Spans, func(a, b *tracepb.Span) int { return bytes.Compare(a.SpanId, b.SpanId) })
+		}
+	}
 }
 
 func TestOTLPExporterSettings(t *testing.T) {
