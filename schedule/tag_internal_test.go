@@ -11,13 +11,26 @@ import (
 // TestTagSafeMatchesTheRegexp checks tagSafe against the regular
 // expression it replaced.
 func TestTagSafeMatchesTheRegexp(t *testing.T) {
-	re := regexp.MustCompile(`\A[0-9A-Za-z_\-]{0,200}[0-9A-Za-z_]\z`)
 	cases := []string{"", "a", "-", "_", "a-", "-a", "job_01HXYZ", "a b", "a\n", "é", "a.b",
 		strings.Repeat("x", 200), strings.Repeat("x", 201), strings.Repeat("x", 202), strings.Repeat("x", 200) + "-"}
 	for c := byte(0); c < 128; c++ {
 		cases = append(cases, "id"+string(c), string(c))
 	}
 	for _, id := range cases {
-		assert.Equal(t, re.MatchString(id), tagSafe(id), "%q", id)
+		assert.Equal(t, tagSafeRE.MatchString(id), tagSafe(id), "%q", id)
 	}
+}
+
+// tagSafeRE is the regular expression tagSafe replaced.
+var tagSafeRE = regexp.MustCompile(`\A[0-9A-Za-z_\-]{0,200}[0-9A-Za-z_]\z`)
+
+// FuzzTagSafe compares tagSafe with the regular expression it replaced;
+// the seed corpus is in testdata/fuzz/FuzzTagSafe.
+func FuzzTagSafe(f *testing.F) {
+	f.Add("job_01HXYZ")
+	f.Fuzz(func(t *testing.T, id string) {
+		if got, want := tagSafe(id), tagSafeRE.MatchString(id); got != want {
+			t.Errorf("tagSafe(%q) = %v, the regexp says %v", id, got, want)
+		}
+	})
 }

@@ -57,8 +57,13 @@ type retryPolicy struct {
 	initial, max, elapsed time.Duration
 }
 
-// defaultOTLPTimeout is OTEL_EXPORTER_OTLP_TIMEOUT's default.
-const defaultOTLPTimeout = 10 * time.Second
+// defaultOTLPTimeout is OTEL_EXPORTER_OTLP_TIMEOUT's default, and
+// maxOTLPTimeoutMS the largest value it takes (an hour; larger values
+// would overflow a time.Duration, and no export should wait that long).
+const (
+	defaultOTLPTimeout = 10 * time.Second
+	maxOTLPTimeoutMS   = 3_600_000
+)
 
 // errExporterStopped is returned by ExportSpans after Shutdown.
 var errExporterStopped = errors.New("telemetry: otlp exporter is shut down")
@@ -102,8 +107,8 @@ func newOTLPExporter(endpoint string, getenv func(string) string) (*otlpExporter
 	}
 	if key, v := otlpSetting(getenv, "TIMEOUT"); v != "" {
 		ms, err := strconv.Atoi(v)
-		if err != nil || ms < 0 {
-			return nil, fmt.Errorf("telemetry: %s %q: want milliseconds", key, v)
+		if err != nil || ms < 0 || ms > maxOTLPTimeoutMS {
+			return nil, fmt.Errorf("telemetry: %s %q: want milliseconds, at most %d", key, v, maxOTLPTimeoutMS)
 		}
 		if ms > 0 {
 			e.timeout = time.Duration(ms) * time.Millisecond

@@ -250,6 +250,7 @@ func TestOTLPExporterBadSettings(t *testing.T) {
 		"header bad escape": {map[string]string{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "a=%zz"}, "OTEL_EXPORTER_OTLP_TRACES_HEADERS"},
 		"timeout":           {map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "10s"}, "OTEL_EXPORTER_OTLP_TIMEOUT"},
 		"negative timeout":  {map[string]string{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "-1"}, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
+		"huge timeout":      {map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "9223372036854775807"}, "at most 3600000"},
 		"compression":       {map[string]string{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, "OTEL_EXPORTER_OTLP_COMPRESSION"},
 		"missing CA":        {map[string]string{"OTEL_EXPORTER_OTLP_CERTIFICATE": filepath.Join(dir, "none.pem")}, "OTEL_EXPORTER_OTLP_CERTIFICATE"},
 		"CA not PEM":        {map[string]string{"OTEL_EXPORTER_OTLP_CERTIFICATE": notPEM}, "no PEM certificate"},
@@ -384,4 +385,32 @@ func TestOTLPExporterShutdown(t *testing.T) {
 // env is a getenv over a map.
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
+}
+
+// FuzzOTLPSettings feeds arbitrary values to the exporter's settings: it
+// either refuses them with an error naming the variable or accepts them,
+// and never panics; accepted headers have names and reach the request.
+// The seed corpus is in testdata/fuzz/FuzzOTLPSettings.
+func FuzzOTLPSettings(f *testing.F) {
+	f.Add("authorization=Bearer%20tok,x-tenant=a%2Cb", "2500", "gzip")
+	f.Fuzz(func(t *testing.T, headers, timeout, compression string) {
+		vars := map[string]string{
+			"OTEL_EXPORTER_OTLP_HEADERS": headers, "OTEL_EXPORTER_OTLP_TIMEOUT": timeout, "OTEL_EXPORTER_OTLP_COMPRESSION": compression,
+		}
+		e, err := newOTLPExporter("http://127.0.0.1:1/v1/traces", env(vars))
+		if err != nil {
+			if !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_") {
+				t.Errorf("error names no variable: %v", err)
+			}
+			return
+		}
+		for k := range e.header {
+			if k == "" {
+				t.Errorf("headers %q gave an empty header name", headers)
+			}
+		}
+		if e.timeout <= 0 {
+			t.Errorf("timeout %q gave %v", timeout, e.timeout)
+		}
+	})
 }
