@@ -25,10 +25,10 @@ import (
 // spans to that endpoint over OTLP/HTTP (protobuf), with a resource naming
 // service.name and service.version. The exporter also reads, through
 // getenv, the standard OTEL_EXPORTER_OTLP_[TRACES_]HEADERS, TIMEOUT (ms,
-// default 10 s per attempt, at most an hour), COMPRESSION (gzip or none), CERTIFICATE,
-// CLIENT_CERTIFICATE and CLIENT_KEY settings; it retries 429, 502, 503 and
-// 504 answers and transport errors for up to a minute, honouring
-// Retry-After. The SDK reads the OTEL_TRACES_SAMPLER settings from the
+// default 10 s per attempt, at most an hour), COMPRESSION (gzip or none),
+// CERTIFICATE, CLIENT_CERTIFICATE and CLIENT_KEY settings; it retries 429,
+// 502, 503 and 504 answers and transport errors for up to a minute,
+// honouring Retry-After. The SDK reads the OTEL_TRACES_SAMPLER settings from the
 // process environment.
 //
 // Otherwise, or when getenv is nil, OTEL_SDK_DISABLED is "true" or
