@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/internal/fifo"
 )
 
 // Defaults of DryRunOptions.
@@ -53,10 +54,7 @@ type DryRunPublisher struct {
 	log     []DryRunRecord // ring of the records, oldest at logNext once full
 	logNext int
 	max     int
-	byKey   map[string]Receipt
-	keys    []string // ring of the remembered keys, oldest at keyNext once full
-	keyNext int
-	maxKey  int
+	byKey   *fifo.Map[string, Receipt] // the most recent keys
 }
 
 var _ Publisher = (*DryRunPublisher)(nil)
@@ -69,14 +67,16 @@ func DryRun(p Publisher) *DryRunPublisher { return DryRunWith(p, DryRunOptions{}
 
 // DryRunWith is DryRun with bounds other than the defaults.
 func DryRunWith(p Publisher, o DryRunOptions) *DryRunPublisher {
-	d := &DryRunPublisher{next: p, now: time.Now, byKey: map[string]Receipt{}, max: o.LogSize, maxKey: o.Keys}
+	d := &DryRunPublisher{next: p, now: time.Now, max: o.LogSize}
 	if d.max == 0 {
 		d.max = DefaultDryRunLogSize
 	}
 	d.max = max(d.max, 0)
-	if d.maxKey <= 0 {
-		d.maxKey = DefaultDryRunKeys
+	keys := o.Keys
+	if keys <= 0 {
+		keys = DefaultDryRunKeys
 	}
+	d.byKey = fifo.New[string, Receipt](keys)
 	return d
 }
 
@@ -107,7 +107,7 @@ func (d *DryRunPublisher) Publish(ctx context.Context, dl Delivery) (Receipt, er
 		return Receipt{}, content.Errorf(content.InvalidContent, d.Name()+": dry run", "delivery has no idempotency key")
 	}
 	d.mu.Lock()
-	r, ok := d.byKey[dl.IdempotencyKey]
+	r, ok := d.byKey.Get(dl.IdempotencyKey)
 	d.mu.Unlock()
 	if ok {
 		return r, nil
@@ -118,11 +118,11 @@ func (d *DryRunPublisher) Publish(ctx context.Context, dl Delivery) (Receipt, er
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if r, ok := d.byKey[dl.IdempotencyKey]; ok { // a concurrent twin won
+	if r, ok := d.byKey.Get(dl.IdempotencyKey); ok { // a concurrent twin won
 		return r, nil
 	}
 	r = Receipt{ExternalID: "dryrun:" + dl.IdempotencyKey, Status: "dry_run", Sent: 1, At: d.now().UTC(), DryRun: true}
-	d.remember(dl.IdempotencyKey, r)
+	d.byKey.Put(dl.IdempotencyKey, r)
 	rec := DryRunRecord{Delivery: dl, Preview: pv, Receipt: r}
 	switch {
 	case d.max == 0:
@@ -135,23 +135,11 @@ func (d *DryRunPublisher) Publish(ctx context.Context, dl Delivery) (Receipt, er
 	return r, nil
 }
 
-// remember keeps key's receipt, forgetting the oldest key when full.
-func (d *DryRunPublisher) remember(key string, r Receipt) {
-	if len(d.keys) < d.maxKey {
-		d.keys = append(d.keys, key)
-	} else {
-		delete(d.byKey, d.keys[d.keyNext])
-		d.keys[d.keyNext] = key
-		d.keyNext = (d.keyNext + 1) % d.maxKey
-	}
-	d.byKey[key] = r
-}
-
 // Lookup finds a key this publisher recorded.
 func (d *DryRunPublisher) Lookup(_ context.Context, key string) (Receipt, bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	r, ok := d.byKey[key]
+	r, ok := d.byKey.Get(key)
 	return r, ok, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/internal/fifo"
 )
 
 // cacheStatsPath is the path of the cache statistics.
@@ -333,8 +334,8 @@ func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req
 		func() bool { return seen.again(sum) })
 }
 
-// recentKeys remembers the last n hashes it was asked about, in one ring
-// allocated when the first comes (an idle server holds none): no
+// recentKeys remembers the last n hashes it was asked about, in one
+// fifo.Map allocated when the first comes (an idle server holds none): no
 // allocation per key, so a stream of keys does not scatter small objects
 // over the heap. It keeps the first 8 bytes of each hash (a quarter of
 // the memory, ~100 KB for 4,096 keys): two requests would have to share
@@ -342,14 +343,11 @@ func (s *Server) cachedInlinePreview(ctx context.Context, b GenerateRequest, req
 // arrival.
 type recentKeys struct {
 	mu   sync.Mutex
-	n    int
-	set  map[uint64]struct{}
-	ring []uint64 // oldest at next once full
-	next int
+	seen *fifo.Map[uint64, struct{}]
 }
 
 func newRecentKeys(n int) *recentKeys {
-	return &recentKeys{n: n}
+	return &recentKeys{seen: fifo.New[uint64, struct{}](n)}
 }
 
 // again reports whether key is among the recent keys, and makes it one.
@@ -357,21 +355,10 @@ func (r *recentKeys) again(key [sha256.Size]byte) bool {
 	k := binary.LittleEndian.Uint64(key[:8])
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.set[k]; ok {
+	if _, ok := r.seen.Get(k); ok {
 		return true
 	}
-	if r.set == nil {
-		r.set = make(map[uint64]struct{}, r.n)
-		r.ring = make([]uint64, 0, r.n)
-	}
-	if len(r.ring) < r.n {
-		r.ring = append(r.ring, k)
-	} else {
-		delete(r.set, r.ring[r.next])
-		r.ring[r.next] = k
-		r.next = (r.next + 1) % r.n
-	}
-	r.set[k] = struct{}{}
+	r.seen.Put(k, struct{}{})
 	return false
 }
 
