@@ -131,9 +131,7 @@ func ParseChannel(s string) (Channel, error) {
 // a social channel each of those names again after "social_". For
 // example, ChannelWebsite gives "website" and "web", and ChannelTwitter
 // "twitter", "x", "social_twitter" and "social_x". It returns nil when c
-// is no channel of Channels. A job keeps its channels as the request
-// spelled them, and the stores match a channel filter against these
-// spellings.
+// is no channel of Channels.
 func ChannelSpellings(c Channel) []string {
 	if !slices.Contains(Channels(), c) {
 		return nil

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -150,44 +149,19 @@ func (o *ops) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPage, e
 }
 
 // matchJob reports whether j has one of statuses (any when empty), lists
-// channel in any spelling (any when ""; see channelKey) and was created
-// within [after, before) (zero bounds are open).
+// channel in any spelling (any when ""; see store.ChannelKey) and was
+// created within [after, before) (zero bounds are open).
 func matchJob(j *store.Job, statuses []store.JobStatus, channel string, after, before time.Time) bool {
 	if len(statuses) > 0 && !slices.Contains(statuses, j.Status) {
 		return false
 	}
 	if channel != "" {
-		want := channel // exact when ParseChannel refuses it
-		if c, err := content.ParseChannel(channel); err == nil {
-			want = channelKey(string(c))
-		}
-		if !slices.ContainsFunc(j.Channels, func(ch string) bool { return channelKey(ch) == want }) {
+		want := store.ChannelKey(channel)
+		if !slices.ContainsFunc(j.Channels, func(ch string) bool { return store.ChannelKey(ch) == want }) {
 			return false
 		}
 	}
 	return inWindow(j.CreatedAt, after, before)
-}
-
-// spelledChannels maps each of content.ChannelSpellings to its channel's
-// key: "\x00" and the channel, so that no other job channel equals it.
-var spelledChannels = func() map[string]string {
-	m := map[string]string{}
-	for _, c := range content.Channels() {
-		for _, s := range content.ChannelSpellings(c) {
-			m[s] = "\x00" + string(c)
-		}
-	}
-	return m
-}()
-
-// channelKey is what a channel filter compares of a job's channel ch: the
-// channel it names when it is one of content.ChannelSpellings, ch itself
-// otherwise (so "Web" in a job matches only the filter "Web").
-func channelKey(ch string) string {
-	if k, ok := spelledChannels[ch]; ok {
-		return k
-	}
-	return ch
 }
 
 // inWindow reports whether t is within [start, end); zero bounds are open.

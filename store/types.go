@@ -73,12 +73,11 @@ type JobApproval struct {
 // JobFilter selects jobs. Zero fields select everything.
 type JobFilter struct {
 	Statuses []JobStatus
-	// Channel is a channel in any spelling: a job matches when it has the
-	// channel content.ParseChannel reads it as, however the job spelled it
-	// (in one of the lower-case spellings of content.ChannelSpellings), so
-	// "web" and "website" select the same jobs. A value ParseChannel
-	// refuses matches exactly. A job listing the channel twice, in two
-	// spellings, matches once.
+	// Channel is a channel in any spelling: a job matches when it lists
+	// the channel content.ParseChannel reads it as, however the job spelled
+	// it, so "web", "Website" and "website" select the same jobs (see
+	// ChannelKey). A value ParseChannel refuses matches exactly. A job
+	// listing the channel twice, in two spellings, matches once.
 	Channel       string
 	CreatedAfter  time.Time
 	CreatedBefore time.Time

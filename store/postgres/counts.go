@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/store"
 )
 
 // countKey is a row of job_counts: jobs of a status listing a channel, or
@@ -20,30 +20,20 @@ type counts map[countKey]int64
 
 // add counts a job of status listing channels d times (1 for an insert,
 // -1 for the state it leaves). A channel listed twice, in the same or
-// another of the spellings a channel filter selects, counts once, under
+// another spelling (the same store.ChannelKey), counts once, under
 // its first spelling, so that ListJobs's sum over the spellings counts
 // the job once.
 func (c counts) add(status string, channels []string, d int64) {
 	c[countKey{status, ""}] += d
 	seen := map[string]bool{}
 	for _, ch := range channels {
-		k := channelKey(ch)
+		k := store.ChannelKey(ch)
 		if ch == "" || seen[k] {
 			continue
 		}
 		seen[k] = true
 		c[countKey{status, ch}] += d
 	}
-}
-
-// channelKey is the channel a filter selects ch as: the channel
-// ParseChannel reads when ch is one of its content.ChannelSpellings, ch
-// itself otherwise.
-func channelKey(ch string) string {
-	if c, err := content.ParseChannel(ch); err == nil && slices.Contains(content.ChannelSpellings(c), ch) {
-		return string(c)
-	}
-	return ch
 }
 
 // merge adds the changes of o to c.

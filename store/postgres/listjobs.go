@@ -5,7 +5,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -15,11 +14,12 @@ const (
 	maxJobLimit     = 500
 )
 
-// jobWhere returns the conditions of f on the jobs table. Each uses an
+// jobWhere returns the conditions of f on the jobs table, with spellings
+// the channel values f.Channel selects (see usedSpellings). Each uses an
 // index: (status, created_at DESC, id DESC), the GIN index on channels
-// (whose && finds the jobs listing any spelling of the channel), or
+// (whose && finds the jobs listing any of the spellings), or
 // (created_at DESC, id DESC) for the window.
-func jobWhere(f store.JobFilter) *where {
+func jobWhere(f store.JobFilter, spellings []string) *where {
 	var w where
 	switch len(f.Statuses) {
 	case 0:
@@ -29,7 +29,7 @@ func jobWhere(f store.JobFilter) *where {
 		w.add("status = ANY(?::text[])", statusStrings(f.Statuses))
 	}
 	if f.Channel != "" {
-		w.add("channels && ?::text[]", channelSpellings(f.Channel))
+		w.add("channels && ?::text[]", spellings)
 	}
 	if !f.CreatedAfter.IsZero() {
 		w.add("created_at >= ?", f.CreatedAfter)
@@ -40,15 +40,36 @@ func jobWhere(f store.JobFilter) *where {
 	return &w
 }
 
-// channelSpellings are the channel values a channel filter selects: every
-// spelling of the channel ParseChannel reads ch as, or ch alone when it
-// reads none.
-func channelSpellings(ch string) []string {
-	c, err := content.ParseChannel(ch)
-	if err != nil {
-		return []string{ch}
+// usedSpellings returns the spellings of channel (those with its
+// store.ChannelKey) that the job_counts counters hold for jobs of one of
+// statuses (any when empty), in byte order. A job counts under one
+// spelling of each channel (see counts.add), so every job listing the
+// channel lists one of them. The counters are a row per status and
+// spelling in use: reading them costs one small query however many jobs
+// there are.
+func (q *queries) usedSpellings(ctx context.Context, channel string, statuses []store.JobStatus) ([]string, error) {
+	sql := `SELECT DISTINCT channel FROM job_counts WHERE channel <> '' AND n > 0`
+	var args []any
+	if len(statuses) > 0 {
+		sql += ` AND status = ANY($1::text[])`
+		args = append(args, statusStrings(statuses))
 	}
-	return content.ChannelSpellings(c)
+	rows, err := q.db.Query(ctx, sql+` ORDER BY channel`, args...)
+	if err != nil {
+		return nil, classify(err, "count jobs")
+	}
+	all, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, classify(err, "count jobs")
+	}
+	key := store.ChannelKey(channel)
+	used := all[:0]
+	for _, ch := range all {
+		if store.ChannelKey(ch) == key {
+			used = append(used, ch)
+		}
+	}
+	return used, nil
 }
 
 // statusStrings converts statuses for a text[] argument.
@@ -62,7 +83,8 @@ func statusStrings(ss []store.JobStatus) []string {
 
 // ListJobs returns one page of the jobs that match f, newest first (ties
 // by ID descending), and how many match in all. The page and the total go
-// to the server in one round trip. Without a time window the total is a
+// to the server in one round trip, after one more for the spellings of
+// f.Channel when it is set (see usedSpellings). Without a time window the total is a
 // sum over the job_counts rows of f's statuses and the spellings of f's
 // channel, not a count of jobs, so that it stays cheap however many jobs
 // there are (a job counts under one spelling of each channel: see
@@ -78,7 +100,17 @@ func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPag
 	case limit > maxJobLimit:
 		limit = maxJobLimit
 	}
-	w := jobWhere(f)
+	var spellings []string
+	if f.Channel != "" {
+		var err error
+		if spellings, err = q.usedSpellings(ctx, f.Channel, f.Statuses); err != nil {
+			return store.JobPage{}, err
+		}
+		if len(spellings) == 0 {
+			return store.JobPage{Jobs: []store.Job{}}, nil // no job of f's statuses lists the channel
+		}
+	}
+	w := jobWhere(f, spellings)
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+jobColumns+` FROM jobs`+w.sql()+
 		` ORDER BY created_at DESC, id DESC LIMIT `+w.next(0)+` OFFSET `+w.next(1),
@@ -88,7 +120,7 @@ func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPag
 		if f.Channel == "" {
 			cw.add("channel = ?", "") // counts every job
 		} else {
-			cw.add("channel = ANY(?::text[])", channelSpellings(f.Channel))
+			cw.add("channel = ANY(?::text[])", spellings)
 		}
 		if len(f.Statuses) > 0 {
 			cw.add("status = ANY(?::text[])", statusStrings(f.Statuses))

@@ -27,6 +27,12 @@ func (q *queries) JobStats(ctx context.Context, f store.StatsFilter) (store.JobS
 	case bucket < time.Microsecond:
 		return store.JobStats{}, invalid("job stats: bucket %v: want 0 or at least 1µs", f.Bucket)
 	}
+	st := store.JobStats{
+		ByStatus:               map[store.JobStatus]int{},
+		ByChannel:              map[string]int{},
+		SucceededByChannel:     map[string]int{},
+		AvgProcessingByChannel: map[string]time.Duration{},
+	}
 	var w where
 	if !f.Start.IsZero() {
 		w.add("created_at >= ?", f.Start)
@@ -38,7 +44,18 @@ func (q *queries) JobStats(ctx context.Context, f store.StatsFilter) (store.JobS
 		w.add("status = ?", string(f.Status))
 	}
 	if f.Channel != "" {
-		w.add("channels && ?::text[]", channelSpellings(f.Channel))
+		var statuses []store.JobStatus
+		if f.Status != "" {
+			statuses = []store.JobStatus{f.Status}
+		}
+		spellings, err := q.usedSpellings(ctx, f.Channel, statuses)
+		if err != nil {
+			return store.JobStats{}, err
+		}
+		if len(spellings) == 0 {
+			return st, nil // no job of f's status lists the channel
+		}
+		w.add("channels && ?::text[]", spellings)
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT status, count(*), coalesce(sum(`+processingMicros+`), 0)::float8, count(`+processingMicros+`)
@@ -51,12 +68,6 @@ FROM jobs`+w.sql()+` GROUP BY at ORDER BY at`, append(w.args[:len(w.args):len(w.
 	br := q.db.SendBatch(ctx, b)
 	defer br.Close()
 
-	st := store.JobStats{
-		ByStatus:               map[store.JobStatus]int{},
-		ByChannel:              map[string]int{},
-		SucceededByChannel:     map[string]int{},
-		AvgProcessingByChannel: map[string]time.Duration{},
-	}
 	var (
 		status             string
 		n, finished        int64

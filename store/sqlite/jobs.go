@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -92,14 +91,14 @@ func normJob(j *store.Job) {
 }
 
 // insertJobChannels indexes j's channels in job_channels, one row per
-// channel: a channel listed again, in the same or another of the spellings
-// a channel filter selects, keeps the row of its first spelling, so that
+// channel: a channel listed again, in the same or another spelling (the
+// same store.ChannelKey), keeps the row of its first spelling, so that
 // the filter meets each job once and the job_counts rows the rows feed
 // count it once.
 func (q *queries) insertJobChannels(ctx context.Context, j *store.Job) error {
 	seen := map[string]bool{}
 	for _, ch := range j.Channels {
-		k := channelKey(ch)
+		k := store.ChannelKey(ch)
 		if ch == "" || seen[k] {
 			continue
 		}
@@ -182,14 +181,4 @@ func advance(prev, now time.Time) time.Time {
 		return prev.Add(time.Microsecond)
 	}
 	return now
-}
-
-// channelKey is the channel a filter selects ch as: the channel
-// ParseChannel reads when ch is one of its content.ChannelSpellings, ch
-// itself otherwise.
-func channelKey(ch string) string {
-	if c, err := content.ParseChannel(ch); err == nil && slices.Contains(content.ChannelSpellings(c), ch) {
-		return string(c)
-	}
-	return ch
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -75,17 +74,6 @@ func statusStrings(ss []store.JobStatus) []string {
 	return out
 }
 
-// channelSpellings are the job_channels values a channel filter selects:
-// every spelling of the channel ParseChannel reads ch as, or ch alone when
-// it reads none.
-func channelSpellings(ch string) []string {
-	c, err := content.ParseChannel(ch)
-	if err != nil {
-		return []string{ch}
-	}
-	return content.ChannelSpellings(c)
-}
-
 func (w *jobWhere) sql() string {
 	if len(w.conds) == 0 {
 		return ""
@@ -99,7 +87,7 @@ func (w *jobWhere) sql() string {
 // 100,000 jobs as with ten.
 //
 // A channel filter selects every spelling of the channel (see
-// channelSpellings). The counters first tell which spellings some job of
+// store.ChannelKey). The counters first tell which spellings some job of
 // f's statuses uses; the page then walks the job_channels index of each
 // such spelling, at most Offset+Limit entries apiece, and merges them, so
 // that the usual single spelling costs what an exact match does. A job
@@ -118,7 +106,7 @@ func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPag
 	var channels []string // the spellings some matching job may use
 	if f.Channel != "" {
 		var n int
-		if channels, n, err = q.usedSpellings(ctx, channelSpellings(f.Channel), f.Statuses); err != nil {
+		if channels, n, err = q.usedSpellings(ctx, f.Channel, f.Statuses); err != nil {
 			return store.JobPage{}, err
 		}
 		if len(channels) == 0 {
@@ -184,20 +172,27 @@ func (q *queries) ListJobs(ctx context.Context, f store.JobFilter) (store.JobPag
 	return page, nil
 }
 
-// usedSpellings returns those of spellings that jobs with one of statuses
-// (any when empty) list, in the order of spellings, and how many such jobs
-// list one of them, from the job_counts counters.
-func (q *queries) usedSpellings(ctx context.Context, spellings []string, statuses []store.JobStatus) ([]string, int, error) {
+// usedSpellings returns the spellings of channel (those with its
+// store.ChannelKey) that jobs with one of statuses (any when empty) list,
+// in byte order, and how many such jobs list one of them, from the
+// job_counts counters. A job counts under one spelling of each channel
+// (see insertJobChannels), and the counters hold a row per status and
+// spelling in use, so reading them all costs little however many jobs
+// there are.
+func (q *queries) usedSpellings(ctx context.Context, channel string, statuses []store.JobStatus) ([]string, int, error) {
 	w := &jobWhere{}
-	w.in("channel", spellings)
+	w.add("channel <> ''")
+	w.add("n > 0")
 	if len(statuses) > 0 {
 		w.in("status", statusStrings(statuses))
 	}
-	rows, err := q.query(ctx, `SELECT channel, SUM(n) FROM job_counts`+w.sql()+` GROUP BY channel`, w.args...)
+	rows, err := q.query(ctx, `SELECT channel, SUM(n) FROM job_counts`+w.sql()+` GROUP BY channel ORDER BY channel`, w.args...)
 	if err != nil {
 		return nil, 0, classify(err, "count jobs")
 	}
-	counts := map[string]int{}
+	key := store.ChannelKey(channel)
+	var used []string
+	total := 0
 	for rows.Next() {
 		var (
 			ch string
@@ -207,18 +202,13 @@ func (q *queries) usedSpellings(ctx context.Context, spellings []string, statuse
 			rows.Close()
 			return nil, 0, classify(err, "count jobs")
 		}
-		counts[ch] = n
+		if store.ChannelKey(ch) == key {
+			used = append(used, ch)
+			total += n
+		}
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, 0, classify(err, "count jobs")
-	}
-	var used []string
-	total := 0
-	for _, ch := range spellings {
-		if counts[ch] > 0 {
-			used = append(used, ch)
-			total += counts[ch]
-		}
 	}
 	return used, total, nil
 }
@@ -248,13 +238,6 @@ func (q *queries) JobStats(ctx context.Context, f store.StatsFilter) (store.JobS
 	if f.Status != "" {
 		statuses = []store.JobStatus{f.Status}
 	}
-	// The matching jobs, as a subquery of IDs and their columns.
-	var channels []string
-	if f.Channel != "" {
-		channels = channelSpellings(f.Channel)
-	}
-	w := newJobWhere(statuses, channels, f.Start, f.End)
-	matching := `SELECT j.id, j.status, j.created_at, j.started_at, j.completed_at FROM ` + w.from + w.sql()
 	st := store.JobStats{
 		ByStatus:               map[store.JobStatus]int{},
 		ByChannel:              map[string]int{},
@@ -262,6 +245,19 @@ func (q *queries) JobStats(ctx context.Context, f store.StatsFilter) (store.JobS
 		AvgProcessingByChannel: map[string]time.Duration{},
 		OverTime:               []store.TimeCount{},
 	}
+	// The matching jobs, as a subquery of IDs and their columns.
+	var channels []string
+	if f.Channel != "" {
+		var err error
+		if channels, _, err = q.usedSpellings(ctx, f.Channel, statuses); err != nil {
+			return store.JobStats{}, err
+		}
+		if len(channels) == 0 {
+			return st, nil // no job lists the channel
+		}
+	}
+	w := newJobWhere(statuses, channels, f.Start, f.End)
+	matching := `SELECT j.id, j.status, j.created_at, j.started_at, j.completed_at FROM ` + w.from + w.sql()
 	fail := func(err error) (store.JobStats, error) { return store.JobStats{}, classify(err, "job stats") }
 
 	// Totals by status, and the processing time of finished jobs.

@@ -143,7 +143,7 @@ func spellingFixture() []*store.Job {
 }
 
 // testListJobsChannelSpellings: a channel filter selects the jobs listing
-// the channel ParseChannel reads it as, in any lower-case spelling; a value
+// the channel ParseChannel reads it as, in any spelling; a value
 // ParseChannel refuses matches exactly. The page and its Total agree, with
 // and without statuses and a window (which SQLite counts another way).
 func testListJobsChannelSpellings(t *testing.T, open opener) {
@@ -228,6 +228,66 @@ func testListJobsChannelSpellings(t *testing.T, open opener) {
 		st, err = s.JobStats(t.Context(), store.StatsFilter{Channel: "sms"})
 		require.NoError(t, err)
 		require.Zero(t, st.Total)
+	})
+
+	t.Run("any case and spacing", func(t *testing.T) {
+		// Jobs keep their channels as requests spelled them, in any case
+		// and with spaces ParseChannel trims; a filter finds them all.
+		s := open(t)
+		ctx := t.Context()
+		createJobs(t, s,
+			job("b0", 0, store.JobCompleted, "Web"),
+			job("b1", 1, store.JobFailed, " EMAIL ", "website"),
+			job("b2", 2, store.JobCompleted, "web", "WEB", "Website"), // one channel, three spellings: listed and counted once
+			job("b3", 3, store.JobPending, "Social_X"),
+			job("b4", 4, store.JobCompleted, "Websites"), // no channel: matched exactly
+			job("b5", 5, store.JobCompleted, "newsletter", "X"),
+		)
+		website := []string{"b2", "b1", "b0"}
+		for _, tt := range []struct {
+			f    store.JobFilter
+			want []string
+		}{
+			{store.JobFilter{Channel: "website"}, website},
+			{store.JobFilter{Channel: "Web"}, website},
+			{store.JobFilter{Channel: " WEBSITE"}, website},
+			{store.JobFilter{Channel: "web", Statuses: completed}, []string{"b2", "b0"}},
+			{store.JobFilter{Channel: "website", CreatedAfter: at(1)}, []string{"b2", "b1"}},
+			{store.JobFilter{Channel: "email"}, []string{"b5", "b1"}},
+			{store.JobFilter{Channel: "twitter"}, []string{"b5", "b3"}},
+			{store.JobFilter{Channel: "twitter", Statuses: []store.JobStatus{store.JobPending}}, []string{"b3"}},
+			{store.JobFilter{Channel: "Websites"}, []string{"b4"}},
+			{store.JobFilter{Channel: "websites"}, []string{}},
+			{store.JobFilter{Channel: "websites", CreatedAfter: at(0)}, []string{}},
+		} {
+			page, err := s.ListJobs(ctx, tt.f)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, jobIDs(page.Jobs), "%+v", tt.f)
+			require.Equal(t, len(tt.want), page.Total, "Total of %+v", tt.f)
+		}
+		page, err := s.ListJobs(ctx, store.JobFilter{Channel: "WEB", Limit: 2, Offset: 1})
+		require.NoError(t, err)
+		require.Equal(t, []string{"b1", "b0"}, jobIDs(page.Jobs))
+		require.Equal(t, 3, page.Total)
+
+		st, err := s.JobStats(ctx, store.StatsFilter{Channel: "Website"})
+		require.NoError(t, err)
+		require.Equal(t, 3, st.Total)
+		require.Equal(t, map[store.JobStatus]int{store.JobCompleted: 2, store.JobFailed: 1}, st.ByStatus)
+		st, err = s.JobStats(ctx, store.StatsFilter{Channel: "x", Status: store.JobCompleted})
+		require.NoError(t, err)
+		require.Equal(t, 1, st.Total)
+		st, err = s.JobStats(ctx, store.StatsFilter{Channel: "websites"})
+		require.NoError(t, err)
+		require.Zero(t, st.Total, "a value ParseChannel refuses matches exactly")
+
+		// b0 respelled: the filter still finds it, once.
+		_, err = s.UpdateJob(ctx, "b0", func(j *store.Job) error { j.Channels = []string{"WebSite", "web"}; return nil })
+		require.NoError(t, err)
+		page, err = s.ListJobs(ctx, store.JobFilter{Channel: "web"})
+		require.NoError(t, err)
+		require.Equal(t, website, jobIDs(page.Jobs))
+		require.Equal(t, 3, page.Total)
 	})
 
 	t.Run("after updates", func(t *testing.T) {

@@ -53,10 +53,10 @@
 //     key ascending; ListWebhookDeliveries by CreatedAt descending, ties by
 //     ID descending; ListEvents by At ascending, ties by ID ascending.
 //   - A channel filter (JobFilter.Channel, StatsFilter.Channel) selects the
-//     jobs listing the channel content.ParseChannel reads it as, in any of
-//     the lower-case spellings of content.ChannelSpellings ("web" and
-//     "website" select the same jobs); a value ParseChannel refuses matches
-//     exactly. A job listing one channel in two spellings is listed and
+//     jobs listing the channel content.ParseChannel reads it as, in any
+//     spelling ParseChannel reads so ("web", "Website" and "website" select
+//     the same jobs: store.ChannelKey); a value ParseChannel refuses
+//     matches exactly. A job listing one channel in two spellings is listed and
 //     counted once, in the page and in Total, with or without a window.
 //   - JobStats aggregates the jobs matching its window, Status and Channel:
 //     ByChannel and SucceededByChannel count each channel a job lists (a job

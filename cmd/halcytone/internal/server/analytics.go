@@ -262,7 +262,7 @@ func (s *Server) registerAnalytics() {
 		EndDate     string `query:"end_date" doc:"RFC 3339 (exclusive), or YYYY-MM-DD: to the end of that day in the server's time zone"`
 		Granularity string `query:"granularity" enum:"hour,day" default:"day" doc:"width of the jobs_over_time buckets"`
 		Status      string `query:"status" doc:"one job status"`
-		Channel     string `query:"channel" doc:"jobs whose channels include it, as the jobs spell it"`
+		Channel     string `query:"channel" doc:"jobs listing this channel in any spelling: web, Website and website select the same jobs"`
 	}
 	huma.Register(s.api, huma.Operation{
 		OperationID: "analytics-jobs", Method: http.MethodGet, Path: "/api/v2/analytics/jobs", Tags: []string{"analytics"},

@@ -187,7 +187,7 @@ func (s *Server) registerJobs() {
 
 	type jobListInput struct {
 		Status  string `query:"status" doc:"one status, or several separated by commas"`
-		Channel string `query:"channel"`
+		Channel string `query:"channel" doc:"jobs listing this channel in any spelling: web, Website and website select the same jobs"`
 		Limit   int    `query:"limit" default:"20" minimum:"1" maximum:"500"`
 		Offset  int    `query:"offset" minimum:"0"`
 	}

@@ -139,14 +139,16 @@ func TestJobListCacheBounds(t *testing.T) {
 }
 
 // TestJobListChannelSpellings checks that ?channel= finds jobs however
-// their request spelled the channel (API.md's aliases).
+// their request spelled the channel (API.md's aliases, in any case), and
+// that jobs report the spelling of their request.
 func TestJobListChannelSpellings(t *testing.T) {
 	ts := newTestServer(t)
-	for _, ch := range []string{"web", "website", "social_twitter"} {
+	for _, ch := range []string{"web", "website", "social_twitter", "Web"} {
 		res := ts.do(t, "POST", "/api/v2/content/sync", ts.Admin, map[string]any{"document_id": "sample:", "channels": []string{ch}, "dry_run": true})
 		require.Equal(t, http.StatusAccepted, res.Status, "%s", res.Body)
+		assert.Contains(t, string(res.Body), `"channels":["`+ch+`"]`)
 	}
-	for q, want := range map[string]int{"website": 2, "web": 2, "twitter": 1, "x": 1, "email": 0} {
+	for q, want := range map[string]int{"website": 3, "web": 3, "WebSite": 3, "twitter": 1, "x": 1, "email": 0} {
 		_, page := ts.jobList(t, "?channel="+q)
 		assert.Equal(t, want, page.Total, q)
 		assert.Len(t, page.Jobs, want, q)

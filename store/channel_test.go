@@ -1,0 +1,35 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/store"
+)
+
+func TestChannelKey(t *testing.T) {
+	for spelling, want := range map[string]string{
+		"website":         "website",
+		"web":             "website",
+		"Web":             "website",
+		" WEBSITE\t":      "website",
+		"x":               "twitter",
+		"Social_X":        "twitter",
+		"newsletter":      "email",
+		"websites":        "websites", // no channel: itself
+		"Websites":        "Websites",
+		"":                "",
+		"social_websites": "social_websites",
+	} {
+		assert.Equal(t, want, store.ChannelKey(spelling), "%q", spelling)
+	}
+	// Every spelling of a channel has the channel's key, and no value
+	// ParseChannel refuses shares a channel's key.
+	for _, c := range content.Channels() {
+		for _, s := range content.ChannelSpellings(c) {
+			assert.Equal(t, string(c), store.ChannelKey(s), "%q", s)
+		}
+	}
+}
