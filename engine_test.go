@@ -249,6 +249,20 @@ func TestCancelAndRetry(t *testing.T) {
 	_, err = h.eng.Cancel(ctx, "job_missing")
 	assert.ErrorIs(t, err, store.ErrNotFound)
 
+	// Further ahead than content may be scheduled: refused, storing nothing.
+	before, err := h.store.ListJobs(ctx, store.JobFilter{})
+	require.NoError(t, err)
+	for _, at := range []time.Time{time.Now().AddDate(1, 0, 1), time.Date(9999, 12, 31, 23, 59, 0, 0, time.FixedZone("", -(23*3600 + 59*60)))} {
+		_, err = h.eng.Generate(ctx, halcytone.Request{Content: update("Firmware 1.4 is coming"), Channels: []string{"email"}, PublishAt: at})
+		var ce *content.Error
+		require.ErrorAs(t, err, &ce, "%v", at)
+		assert.Equal(t, "publish_at", ce.Field)
+		assert.Equal(t, content.InvalidContent, ce.Class)
+	}
+	after, err := h.store.ListJobs(ctx, store.JobFilter{})
+	require.NoError(t, err)
+	assert.Equal(t, before.Total, after.Total)
+
 	// A permanent failure fails the job; Retry delivers it.
 	h.email.FailNext(&content.Error{Class: content.Permanent, Err: errors.New("mailbox closed")})
 	res, err = h.eng.Generate(ctx, halcytone.Request{Content: update("Pulse pre-orders open soon"), Channels: []string{"email", "twitter"}})

@@ -30,7 +30,7 @@ type Request struct {
 	ChannelTones   map[content.Channel]content.Tone
 	Platforms      []content.Platform
 	DryRun         bool
-	PublishAt      time.Time // zero: now
+	PublishAt      time.Time // zero or past: now; at most content.MaxScheduleYears ahead
 	Metadata       map[string]any
 	CorrelationID  string
 	IdempotencyKey string // a retried request with the same key returns the first job
@@ -86,6 +86,12 @@ func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 	}
 	if req.ApprovalLevel < 0 || req.ApprovalLevel > 4 {
 		return nil, invalidRequest("approval_level", "approval_level %d is not within 1-4", req.ApprovalLevel)
+	}
+	// As content's scheduled_for: a job stays listable (a store's times
+	// must render in RFC 3339, years 0000-9999) and a typo in the year
+	// does not park it for centuries.
+	if latest := e.now().AddDate(content.MaxScheduleYears, 0, 0); req.PublishAt.After(latest) {
+		return nil, invalidRequest("publish_at", "%s is more than %d year ahead", req.PublishAt.UTC().Format(time.RFC3339), content.MaxScheduleYears)
 	}
 	spelled := req.Channels
 	if len(spelled) == 0 {

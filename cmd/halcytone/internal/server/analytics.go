@@ -107,17 +107,19 @@ func parseAnalyticsDate(s string, loc *time.Location, end bool) (time.Time, erro
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	t, err := time.ParseInLocation(time.DateOnly, s, loc)
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DD", s)
+		if t, err = time.ParseInLocation(time.DateOnly, s, loc); err != nil {
+			return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DD", s)
+		}
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
 	}
-	if end {
-		t = t.AddDate(0, 0, 1)
+	if t, err = rfc3339UTC(t); err != nil {
+		return time.Time{}, fmt.Errorf("%q is %w", s, err)
 	}
-	return t.UTC(), nil
+	return t, nil
 }
 
 // analyticsFinished counts the jobs that reached an outcome other than cancelled.

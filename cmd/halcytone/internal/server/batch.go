@@ -48,7 +48,7 @@ type BatchRequest struct {
 	TemplateStyle   string   `json:"template_style,omitempty" doc:"plan form: newsletter template"`
 	TemplateVariety bool     `json:"template_variety,omitempty" doc:"plan form: rotate the newsletter templates"`
 	Timezone        string   `json:"timezone,omitempty" maxLength:"100" doc:"plan form: IANA time zone of the business hours; omitted: the server's"`
-	Start           string   `json:"start,omitempty" doc:"plan form: when the period starts (RFC 3339 or local YYYY-MM-DDTHH:MM); omitted: now"`
+	Start           string   `json:"start,omitempty" doc:"plan form: when the period starts (RFC 3339 or local YYYY-MM-DDTHH:MM); at most one year ahead; omitted: now"`
 	PreviewOnly     bool     `json:"preview_only,omitempty" doc:"plan form: return the plan and create no jobs"`
 	_               struct{} `json:"-" additionalProperties:"true"`
 }
@@ -301,7 +301,7 @@ func (s *Server) batchPlan(ctx context.Context, rec *batchRecord, b *BatchReques
 	start := s.now()
 	if b.Start != "" {
 		var err error
-		if start, err = parseScheduleTime(b.Start, s.cfg.Location); err != nil {
+		if start, err = parseScheduleTime(b.Start, s.cfg.Location, start); err != nil {
 			return invalid("start", "%v", err)
 		}
 	}

@@ -243,7 +243,13 @@ func TestBatchIdempotencyKey(t *testing.T) {
 func TestBatchPlan(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Source.AddText("mem:update", updateDoc, content.FormatMarkdown)
-	start := time.Date(2036, 1, 7, 0, 0, 0, 0, time.UTC) // a Monday, far ahead
+	// A Monday some three months ahead: far enough that no slot comes due
+	// while the test runs, within the year a job may be scheduled ahead.
+	d := time.Now().UTC().AddDate(0, 3, 0)
+	start := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+	for start.Weekday() != time.Monday {
+		start = start.AddDate(0, 0, 1)
+	}
 	plan := map[string]any{
 		"period": "week", "channels": []string{"twitter", "email"}, "count": 4, "document_id": "mem:update",
 		"timezone": "America/New_York", "start": start.Format(time.RFC3339), "preview_only": true,

@@ -145,7 +145,7 @@ type GenerateRequest struct {
 	SocialPlatforms []string          `json:"social_platforms,omitempty" maxItems:"8"`
 	PreviewOnly     bool              `json:"preview_only,omitempty"`
 	DryRun          bool              `json:"dry_run,omitempty"`
-	PublishAt       string            `json:"publish_at,omitempty" doc:"RFC 3339, or local YYYY-MM-DDTHH:MM"`
+	PublishAt       string            `json:"publish_at,omitempty" doc:"RFC 3339, or local YYYY-MM-DDTHH:MM; at most one year ahead"`
 }
 
 // request turns a generate body into an engine request.
@@ -200,7 +200,7 @@ func (s *Server) generateRequest(ctx context.Context, b GenerateRequest) (halcyt
 		}
 		req.Platforms = append(req.Platforms, pl)
 	}
-	if req.PublishAt, err = parseScheduleTime(b.PublishAt, s.cfg.Location); err != nil {
+	if req.PublishAt, err = parseScheduleTime(b.PublishAt, s.cfg.Location, s.now()); err != nil {
 		return req, invalid("publish_at", "%v", err)
 	}
 	return req, nil

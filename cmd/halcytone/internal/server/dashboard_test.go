@@ -466,7 +466,7 @@ func dashMixedJobs(t *testing.T, ts *testServer) map[string]string {
 	res := ts.do(t, http.MethodDelete, "/api/v2/content/sync/"+ids["cancelled"], ts.Admin, nil)
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 	dashPlain(ts, "mem:later")
-	ids["scheduled"] = dashSync(t, ts, map[string]any{"document_id": "mem:later", "channels": []string{"email"}, "schedule_time": "2099-01-02T10:00"})["job_id"].(string)
+	ids["scheduled"] = dashSync(t, ts, map[string]any{"document_id": "mem:later", "channels": []string{"email"}, "schedule_time": dashLaterDay() + "T10:00"})["job_id"].(string)
 	for status, id := range ids {
 		require.Equal(t, status, dashJob(t, ts, id)["status"], "job %s", id)
 	}
@@ -555,7 +555,7 @@ func TestDashboardNoNullsAndUTCTimes(t *testing.T) {
 				dashRequireTime(t, status+" results."+ch+".timestamp", r.(map[string]any)["timestamp"])
 			}
 		case "scheduled":
-			assert.Equal(t, "2099-01-02T10:00:00Z", job["scheduled_for"], "a local time in the server's zone (UTC here)")
+			assert.Equal(t, dashLaterDay()+"T10:00:00Z", job["scheduled_for"], "a local time in the server's zone (UTC here)")
 		}
 	}
 
@@ -564,11 +564,35 @@ func TestDashboardNoNullsAndUTCTimes(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
 	ts = newTestServer(t, func(c *Config) { c.Location = ny })
-	job := dashSync(t, ts, map[string]any{"document_id": "sample:", "schedule_time": "2099-01-02T10:00"})
-	assert.Equal(t, "2099-01-02T15:00:00Z", job["scheduled_for"])
-	job = dashSync(t, ts, map[string]any{"document_id": "sample:", "schedule_time": "2099-07-02T10:00:00+02:00"})
-	assert.Equal(t, "2099-07-02T08:00:00Z", job["scheduled_for"])
+	day := dashLaterDay()
+	local, err := time.ParseInLocation(time.DateOnly, day, ny)
+	require.NoError(t, err)
+	_, offset := local.Add(10 * time.Hour).Zone() // -5 h, or -4 h in summer
+	job := dashSync(t, ts, map[string]any{"document_id": "sample:", "schedule_time": day + "T10:00"})
+	assert.Equal(t, local.Add(10*time.Hour).UTC().Format(time.RFC3339), job["scheduled_for"])
+	assert.Contains(t, []int{-5 * 3600, -4 * 3600}, offset)
+	job = dashSync(t, ts, map[string]any{"document_id": "sample:", "schedule_time": day + "T10:00:00+02:00"})
+	assert.Equal(t, day+"T08:00:00Z", job["scheduled_for"])
+
+	// Further ahead than content may be scheduled, or past the years RFC
+	// 3339 can write once in UTC (a job that once broke every jobs list
+	// showing it): refused, naming the field.
+	for _, at := range []string{time.Now().AddDate(1, 1, 0).Format(time.RFC3339), "9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+23:59"} {
+		res := ts.do(t, http.MethodPost, "/api/v2/content/sync", ts.Admin, map[string]any{"document_id": "sample:", "schedule_time": at})
+		p := secRequireStatusProblem(t, res, http.StatusUnprocessableEntity)
+		assert.Contains(t, p.locations(), "schedule_time", "%s: %s", at, res.Body)
+		res = ts.do(t, http.MethodPost, "/api/v2/generate-content", ts.Admin, map[string]any{"document_id": "sample:", "publish_at": at})
+		p = secRequireStatusProblem(t, res, http.StatusUnprocessableEntity)
+		assert.Contains(t, p.locations(), "publish_at", "%s: %s", at, res.Body)
+	}
+	res := ts.do(t, http.MethodGet, "/api/v2/jobs", ts.Admin, nil)
+	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 }
+
+// dashLaterDay is a day about three months ahead, as YYYY-MM-DD: a
+// schedule_time on it is in the future and within the year ahead that
+// jobs may be scheduled.
+func dashLaterDay() string { return time.Now().AddDate(0, 3, 0).Format(time.DateOnly) }
 
 func TestDashboardUnits(t *testing.T) {
 	ts := newTestServer(t)

@@ -70,7 +70,7 @@ type SyncRequest struct {
 	ContentType   string         `json:"content_type,omitempty" doc:"update, blog, announcement or session; recorded in metadata"`
 	TemplateStyle string         `json:"template_style,omitempty" doc:"modern, minimal, plain, breathscape or classic (= modern)"`
 	DryRun        bool           `json:"dry_run,omitempty"`
-	ScheduleTime  string         `json:"schedule_time,omitempty" doc:"RFC 3339, or local YYYY-MM-DDTHH:MM in the server's time zone"`
+	ScheduleTime  string         `json:"schedule_time,omitempty" doc:"RFC 3339, or local YYYY-MM-DDTHH:MM in the server's time zone; at most one year ahead"`
 	Metadata      map[string]any `json:"metadata,omitempty"`
 	CorrelationID string         `json:"correlation_id,omitempty" maxLength:"128"`
 	_             struct{}       `json:"-" additionalProperties:"true"`
@@ -86,20 +86,52 @@ type syncJobOutput struct {
 	Body   SyncJob
 }
 
-// parseScheduleTime reads RFC 3339 or a local "YYYY-MM-DDTHH:MM".
-func parseScheduleTime(s string, loc *time.Location) (time.Time, error) {
+// parseScheduleTime reads RFC 3339 or a local "YYYY-MM-DDTHH:MM" (loc's),
+// no further ahead of now than content's scheduled_for may be
+// (content.MaxScheduleYears); "" is the zero time.
+func parseScheduleTime(s string, loc *time.Location, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
+	t, err := parseInstant(s, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DDTHH:MM", s)
 	}
+	if t.After(now.AddDate(content.MaxScheduleYears, 0, 0)) {
+		return time.Time{}, fmt.Errorf("%q is more than %d year ahead", s, content.MaxScheduleYears)
+	}
+	return t, nil
+}
+
+// parseInstant reads RFC 3339, or "YYYY-MM-DDTHH:MM[:SS]" in loc, as a
+// UTC time that renders in RFC 3339 again (years 0000-9999): a time the
+// stores keep and every answer can show.
+func parseInstant(s string, loc *time.Location) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
+		if err == nil {
+			break
 		}
+		t, err = time.ParseInLocation(layout, s, loc)
 	}
-	return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DDTHH:MM", s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return rfc3339UTC(t)
+}
+
+// errTimeRange is the error of a time outside RFC 3339's years.
+var errTimeRange = errors.New("outside the years 0000-9999 in UTC")
+
+// rfc3339UTC returns t in UTC, or errTimeRange when that is outside the
+// years RFC 3339 (and encoding/json) can write: an offset can carry
+// 9999-12-31T23:59-23:59 into the year 10000.
+func rfc3339UTC(t time.Time) (time.Time, error) {
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return time.Time{}, errTimeRange
+	}
+	return t, nil
 }
 
 // author names who asked, for self-approval checks: the key's name.
@@ -133,7 +165,7 @@ func (s *Server) syncRequest(ctx context.Context, b SyncRequest, idemKey string)
 		}
 		req.Metadata["content_type"] = b.ContentType
 	}
-	at, err := parseScheduleTime(b.ScheduleTime, s.cfg.Location)
+	at, err := parseScheduleTime(b.ScheduleTime, s.cfg.Location, s.now())
 	if err != nil {
 		return req, invalid("schedule_time", "%v", err)
 	}

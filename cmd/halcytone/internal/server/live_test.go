@@ -214,6 +214,11 @@ func TestLiveIngest(t *testing.T) {
 	assert.Equal(t, "error", event(map[string]any{"type": "hrv.milestone", "data": []int{1}}).str("type"))
 	assert.Equal(t, "error", event(map[string]any{"type": "hrv.milestone", "timestamp": "yesterday"}).str("type"))
 	assert.Equal(t, "error", event(map[string]any{"type": "hrv.milestone", "timestamp": 1700000000}).str("type"))
+	// A time that leaves RFC 3339's years once in UTC is refused: kept, it
+	// made the session's messages unencodable and dropped the connection.
+	for _, at := range []string{"9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+00:01"} {
+		assert.Equal(t, "error", event(map[string]any{"type": "session.ended", "timestamp": at}).str("type"), at)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), wsWait)
 	defer cancel()
 	require.NoError(t, in.Write(ctx, websocket.MessageText, []byte("{not json")))

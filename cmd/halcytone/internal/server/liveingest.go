@@ -126,12 +126,16 @@ func (h *liveHub) ingest(sessionID string, data []byte) SessionEventReply {
 	return SessionEventReply{Type: "ack", Event: ev.Type, SessionID: sessionID, Timestamp: now}
 }
 
-// parseEventTime reads RFC 3339, or a time without zone taken as UTC.
+// parseEventTime reads RFC 3339, or a time without zone taken as UTC,
+// within the years RFC 3339 can write (see rfc3339UTC).
 func parseEventTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		if t, err = time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC); err != nil {
+			return time.Time{}, err
+		}
 	}
-	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC)
+	return rfc3339UTC(t)
 }
 
 // apply updates the room's state with one platform event at time at; the
