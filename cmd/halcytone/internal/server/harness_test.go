@@ -37,14 +37,14 @@ type testServer struct {
 }
 
 // newTestServer starts a server; configure may adjust the Config.
-func newTestServer(t *testing.T, configure ...func(*Config)) *testServer {
+func newTestServer(t testing.TB, configure ...func(*Config)) *testServer {
 	t.Helper()
 	return newTestServerWithSources(t, nil, configure...)
 }
 
 // newTestServerWithSources is newTestServer with more sources registered
 // by sources (such as the SSRF-guarded URL source).
-func newTestServerWithSources(t *testing.T, sources func(*source.Registry), configure ...func(*Config)) *testServer {
+func newTestServerWithSources(t testing.TB, sources func(*source.Registry), configure ...func(*Config)) *testServer {
 	t.Helper()
 	ts := &testServer{Store: mock.NewStore(), Queue: mock.NewQueue(nil), Source: mock.NewSource(), Pubs: map[content.Channel]*mock.RecordingPublisher{}}
 	ts.Queue.MaxDelay = time.Millisecond

@@ -49,7 +49,7 @@ var secPathParam = regexp.MustCompile(`\{[^}]+\}`)
 
 // secOperations reads every operation under /api/ from the OpenAPI
 // document that ts serves, sorted by path and method.
-func secOperations(t *testing.T, ts *testServer) []secOp {
+func secOperations(t testing.TB, ts *testServer) []secOp {
 	t.Helper()
 	res := secDo(t, ts, http.MethodGet, "/openapi.json", "", nil)
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
@@ -153,14 +153,14 @@ func secWrongValue(typ string) any {
 
 // secDo sends body (raw bytes, nil for none) with key (none when "") and
 // header pairs; a client timeout turns a hang into a failure.
-func secDo(t *testing.T, ts *testServer, method, path, key string, body []byte, headers ...string) response {
+func secDo(t testing.TB, ts *testServer, method, path, key string, body []byte, headers ...string) response {
 	t.Helper()
 	return secSend(t, ts, method, path, key, body, false, headers...)
 }
 
 // secSend is secDo that may send the body chunked, without a
 // Content-Length, so that only reading it tells its size.
-func secSend(t *testing.T, ts *testServer, method, path, key string, body []byte, chunked bool, headers ...string) response {
+func secSend(t testing.TB, ts *testServer, method, path, key string, body []byte, chunked bool, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -217,7 +217,7 @@ func (p secProblem) locations() string {
 
 // secRequireProblem checks that res is an RFC 9457 problem: its content
 // type, a JSON body whose status matches and a non-empty string detail.
-func secRequireProblem(t *testing.T, res response) secProblem {
+func secRequireProblem(t testing.TB, res response) secProblem {
 	t.Helper()
 	require.True(t, strings.HasPrefix(res.Header.Get("Content-Type"), problemType),
 		"status %d: content type %q, want %s; body %s", res.Status, res.Header.Get("Content-Type"), problemType, res.Body)
