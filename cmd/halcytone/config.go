@@ -78,7 +78,7 @@ func serveSettings() []setting {
 		{name: "allowed-origins", usage: "comma-separated CORS origins; empty allows any"},
 		{name: "body-limit", def: "1048576", usage: "largest request body in bytes", check: isInt(1024)},
 		{name: "approval-policy", usage: "JSON or YAML approval policy file; empty uses the default"},
-		{name: "reviewers", usage: "reviewers and roles: name:role+role,name:role (roles editor, marketing, manager, legal, executive)"},
+		{name: "reviewers", usage: "reviewers and roles: name:role+role,name:role (roles of the approval policy; the default policy's are editor, marketing, manager, legal and executive)"},
 		{name: "workers", def: "100", usage: "queue workers", check: isInt(1)},
 		{name: "schedule-interval", def: "30s", usage: "how often recurring schedules and escalations are checked", check: isDuration},
 		{name: "api-keys", usage: "seed keys name:key:scopes[:per-minute-limit],... (kept in memory)", secret: true},

@@ -152,7 +152,7 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 			return fmt.Errorf("approval-policy: %w", err)
 		}
 	}
-	if gate.Directory, err = parseReviewers(cfg["reviewers"]); err != nil {
+	if gate.Directory, err = parseReviewers(cfg["reviewers"], gate.Policy); err != nil {
 		return fmt.Errorf("reviewers: %w", err)
 	}
 
@@ -360,19 +360,46 @@ func orDefault(v, def string) string {
 	return v
 }
 
-// parseReviewers reads "name:role+role,name:role".
-func parseReviewers(s string) (approval.Directory, error) {
+// parseReviewers reads "name:role+role,name:role" (spaces around names
+// and roles are ignored). Every role must be one that a stage of policy
+// asks for, so that a misspelt role fails at start instead of leaving a
+// level nobody can approve; a name may appear once.
+func parseReviewers(s string, policy approval.Policy) (approval.Directory, error) {
+	var known []string
+	for _, l := range policy.Levels {
+		for _, st := range l.Stages {
+			for _, r := range st.Roles {
+				if !slices.Contains(known, r) {
+					known = append(known, r)
+				}
+			}
+		}
+	}
 	dir := approval.StaticDirectory{}
 	for entry := range strings.SplitSeq(s, ",") {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {
 			continue
 		}
-		name, roles, ok := strings.Cut(entry, ":")
-		if !ok || name == "" || roles == "" {
+		name, list, ok := strings.Cut(entry, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.TrimSpace(list) == "" {
 			return nil, fmt.Errorf("entry %q: want name:role[+role]", entry)
 		}
-		dir[name] = strings.Split(roles, "+")
+		if _, dup := dir[name]; dup {
+			return nil, fmt.Errorf("reviewer %q: listed twice", name)
+		}
+		var roles []string
+		for r := range strings.SplitSeq(list, "+") {
+			r = strings.TrimSpace(r)
+			if !slices.Contains(known, r) {
+				return nil, fmt.Errorf("reviewer %q: role %q: want one of the approval policy's roles (%s)", name, r, strings.Join(known, ", "))
+			}
+			if !slices.Contains(roles, r) {
+				roles = append(roles, r)
+			}
+		}
+		dir[name] = roles
 	}
 	return dir, nil
 }
