@@ -248,3 +248,32 @@ func FuzzParseTimes(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLiveIngest: any message of the session platform gets an ack or an
+// error that encodes, and leaves the rooms in a state every answer can
+// show: GET /api/v2/sessions/live stays a 200 with JSON.
+func FuzzLiveIngest(f *testing.F) {
+	ts := newTestServer(f)
+	for _, m := range []string{
+		`{"type":"session.started","data":{"instructor":"Ada"},"timestamp":"2026-03-21T10:00:00Z"}`,
+		`{"type":"participant.joined","data":{"participant_id":"u1"}}`,
+		`{"type":"technique.changed","data":{"technique":"box breathing"}}`,
+		`{"type":"session.ended","data":{"participant_count":1e308,"duration_seconds":-1,"techniques":["a",1,null]},"timestamp":"2026-03-21T11:00:00"}`,
+		`{"type":"session.ended","timestamp":"9999-12-31T23:59:59-23:59"}`,
+		`{"type":"hrv.milestone","data":[1]}`,
+		`{"type":"instructor.message","data":{"message":"\ud800"}}`,
+		`{not json`,
+	} {
+		f.Add(uint8(0), []byte(m))
+	}
+	sessions := []string{"sess-1", "sess-2", "s"}
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		reply := ts.live.ingest(sessions[int(which)%len(sessions)], data)
+		require.Contains(t, []string{"ack", "error"}, reply.Type)
+		_, err := json.Marshal(reply)
+		require.NoError(t, err)
+		res := secDo(t, ts, "GET", "/api/v2/sessions/live", ts.Admin, nil)
+		require.Equal(t, 200, res.Status, "%s", res.Body)
+		require.True(t, json.Valid(res.Body))
+	})
+}
