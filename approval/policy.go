@@ -80,7 +80,8 @@ type StageSpec struct {
 type Rule struct {
 	Name  string `json:"name" yaml:"name"`
 	Level int    `json:"level" yaml:"level"`
-	// Types the subject's type is one of.
+	// Types the subject's type is one of, in any spelling
+	// content.ParseType reads ("Blog" matches a blog).
 	Types []content.Type `json:"types,omitempty" yaml:"types,omitempty"`
 	// MinPriority and MaxPriority bound the subject's effective priority
 	// (1 urgent .. 5 archive; unset counts as 3); zero means no bound.
@@ -89,7 +90,8 @@ type Rule struct {
 	// Featured and Weekly, when set, must equal the subject's flags.
 	Featured *bool `json:"featured,omitempty" yaml:"featured,omitempty"`
 	Weekly   *bool `json:"weekly,omitempty" yaml:"weekly,omitempty"`
-	// Urgencies the subject's urgency is one of.
+	// Urgencies the subject's urgency is one of, spelt exactly as
+	// content.Urgency's constants (Validate refuses others).
 	Urgencies []content.Urgency `json:"urgencies,omitempty" yaml:"urgencies,omitempty"`
 	// TitleTerms are words of which the title must hold one.
 	TitleTerms []string `json:"title_terms,omitempty" yaml:"title_terms,omitempty"`
@@ -282,7 +284,7 @@ func (p Policy) levelAtLeast(n int) int {
 type lowered struct{ title, text string }
 
 func (p Policy) matches(r *Rule, s *Subject, lower *lowered) bool {
-	if len(r.Types) > 0 && !slices.Contains(r.Types, s.Type) {
+	if len(r.Types) > 0 && !slices.ContainsFunc(r.Types, func(t content.Type) bool { return typeKey(t) == s.Type }) {
 		return false
 	}
 	prio := s.Priority.Effective()
@@ -302,6 +304,15 @@ func (p Policy) matches(r *Rule, s *Subject, lower *lowered) bool {
 		return false
 	}
 	return true
+}
+
+// typeKey returns the type content.ParseType reads t as (Validate accepts
+// "Blog" or " blog " in a rule), or t itself when it reads none.
+func typeKey(t content.Type) content.Type {
+	if k, err := content.ParseType(string(t)); err == nil {
+		return k
+	}
+	return t
 }
 
 // spec returns the description of level n.
@@ -387,6 +398,17 @@ func (p Policy) Validate() error {
 				return bad("rules[%d] (%s): %v", i, r.Name, err)
 			}
 		}
+		// Content's urgencies are exact (validation refuses "High"), so a
+		// rule's must be too: "Critical" would match nothing and let
+		// critical announcements skip the rule's review.
+		for _, u := range r.Urgencies {
+			if !slices.Contains(urgencies, u) {
+				return bad("rules[%d] (%s): urgency %q: want low, medium, high or critical", i, r.Name, u)
+			}
+		}
 	}
 	return nil
 }
+
+// urgencies are the values of content.Urgency.
+var urgencies = []content.Urgency{content.UrgencyLow, content.UrgencyMedium, content.UrgencyHigh, content.UrgencyCritical}

@@ -1,6 +1,7 @@
 package approval_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -182,4 +183,33 @@ func TestPlanMinLevel(t *testing.T) {
 	plan = sparse.Plan(update)
 	assert.Equal(t, 4, plan.Level)
 	assert.NotEmpty(t, plan.Stages, "never a level without stages")
+}
+
+// TestRuleTypeSpelling: Validate accepts a rule type in any spelling
+// content.ParseType reads, so matching must too; "Blog" once passed
+// validation and then matched no blog.
+func TestRuleTypeSpelling(t *testing.T) {
+	p := approval.DefaultPolicy()
+	p.Rules = []approval.Rule{{Name: "blogs", Level: 3, Types: []content.Type{"Blog", " ANNOUNCEMENT "}}}
+	require.NoError(t, p.Validate())
+	assert.Equal(t, 3, p.Level(approval.Subject{Type: content.TypeBlog}))
+	assert.Equal(t, 3, p.Level(approval.Subject{Type: content.TypeAnnouncement}))
+	assert.Equal(t, p.DefaultLevel, p.Level(approval.Subject{Type: content.TypeUpdate}))
+}
+
+// TestRuleUrgencySpelling: a rule's urgencies are content's, exactly; a
+// misspelt one is refused rather than matching nothing.
+func TestRuleUrgencySpelling(t *testing.T) {
+	for _, u := range []content.Urgency{"Critical", " critical", "urgent", ""} {
+		p := approval.DefaultPolicy()
+		p.Rules = append(p.Rules, approval.Rule{Name: "loud", Level: 4, Urgencies: []content.Urgency{u}})
+		err := p.Validate()
+		require.ErrorIs(t, err, approval.ErrInvalidPolicy, "%q", u)
+		assert.Contains(t, err.Error(), fmt.Sprintf("urgency %q", u))
+	}
+	_, err := approval.ParsePolicy([]byte("default_level: 2\nlevels: [{level: 2, name: x, mode: parallel, deadline: 1h, stages: [{name: e, roles: [editor], required: 1}]}]\nrules: [{name: r, level: 2, urgencies: [Critical]}]\n"), "yaml")
+	require.ErrorIs(t, err, approval.ErrInvalidPolicy)
+	p := approval.DefaultPolicy()
+	require.NoError(t, p.Validate())
+	assert.Equal(t, 4, p.Level(approval.Subject{Type: content.TypeAnnouncement, Urgency: content.UrgencyCritical}))
 }

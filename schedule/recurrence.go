@@ -61,7 +61,9 @@ func ParseRecurrence(spec, tz string) (Recurrence, error) {
 	}
 	parsed, err := cron.ParseStandard(trimmed)
 	if err != nil {
-		return Recurrence{}, fmt.Errorf("%w %q: %s", ErrInvalidCron, spec, err.Error())
+		// robfig/cron's message holds the offending field as written, which
+		// may not be UTF-8.
+		return Recurrence{}, fmt.Errorf("%w %q: %s", ErrInvalidCron, spec, strings.ToValidUTF8(err.Error(), "\uFFFD"))
 	}
 	s, ok := parsed.(*cron.SpecSchedule)
 	if !ok {
