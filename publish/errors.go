@@ -8,12 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/internal/httpreply"
 )
 
 // maxErrorSnippet caps how much of a response body an error quotes.
@@ -83,27 +83,16 @@ func ClassifyHTTP(op string, resp *http.Response, body []byte, err error, sent b
 }
 
 // RetryAfter reads how long a response asks the client to wait: the
-// Retry-After header as delay-seconds or an HTTP date, else
-// x-rate-limit-reset as a Unix time in seconds. It returns 0 when neither
+// Retry-After header as delay-seconds or an HTTP date, at most a day
+// (a longer wait is cut to a day), else x-rate-limit-reset as a Unix time
+// in seconds. A negative delay is unreadable. It returns 0 when neither
 // is present, valid and in the future.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-			if secs <= 0 {
-				return 0
-			}
-			return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0)
-		}
+	if d, ok := httpreply.RetryAfter(h.Get("Retry-After"), now, 24*time.Hour); ok {
+		return d
 	}
-	if v := strings.TrimSpace(h.Get("X-Rate-Limit-Reset")); v != "" {
-		if unix, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return max(time.Unix(unix, 0).Sub(now), 0)
-		}
-	}
-	return 0
+	d, _ := httpreply.Until(h.Get("X-Rate-Limit-Reset"), now, 0)
+	return d
 }
 
 // TrackSent returns req with a trace hook and a function that reports

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/internal/httpreply"
 )
 
 // Limit is a cap of Events per Per, released evenly (one event every
@@ -252,7 +253,7 @@ func (r *RateLimiter) ObserveRateHeaders(key string, h http.Header) {
 	if err != nil {
 		return
 	}
-	r.Pause(key, time.Unix(reset, 0))
+	r.Pause(key, httpreply.Unix(reset))
 }
 
 // String describes the limiter, for logs.

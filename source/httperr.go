@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/internal/httpreply"
 )
 
 // errorSnippetSize bounds how much of an error response body is quoted in
@@ -61,24 +62,8 @@ func classOfStatus(code int) content.ErrorClass {
 // HTTP date. It returns 0 when the header is absent, malformed or in the
 // past, and at most a day.
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	const maxRetryAfter = 24 * time.Hour
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		d = time.Duration(secs) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), maxRetryAfter)
+	d, _ := httpreply.RetryAfter(v, now, 24*time.Hour)
+	return d
 }
 
 // bodySnippet returns the start of an error body as one printable line.
@@ -134,7 +119,11 @@ func transportError(op string, err error) *content.Error {
 // readBody reads at most limit bytes of r, and fails with InvalidContent
 // when there is more.
 func readBody(op string, r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	n := limit
+	if n < math.MaxInt64 {
+		n++ // one byte past the limit tells a longer body; at MaxInt64, none can be
+	}
+	b, err := io.ReadAll(io.LimitReader(r, n))
 	if err != nil {
 		return nil, transportError(op, fmt.Errorf("read body: %w", err))
 	}

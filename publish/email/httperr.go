@@ -7,11 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/internal/httpreply"
 )
 
 // maxResponse caps the response body the CRM client reads.
@@ -75,22 +75,8 @@ func classifyTransport(op string, err error, sent bool) *content.Error {
 // parseRetryAfter reads a Retry-After value in seconds or as an HTTP date;
 // 0 when absent or malformed.
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
+	d, _ := httpreply.RetryAfter(v, now, 0)
+	return d
 }
 
 // readBody reads a bounded response body.
@@ -100,9 +86,5 @@ func readBody(r io.Reader) ([]byte, error) {
 
 // snippet returns the start of a body for an error message.
 func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 120 {
-		s = s[:120] + "..."
-	}
-	return s
+	return httpreply.Cut(strings.TrimSpace(string(b)), 120, "...")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -211,7 +212,7 @@ func regainAccess(h http.Header) time.Duration {
 	for _, list := range usage {
 		for _, u := range list {
 			if m, err := strconv.ParseInt(u.Minutes.String(), 10, 64); err == nil {
-				most = max(most, time.Duration(m)*time.Minute)
+				most = max(most, time.Duration(min(m, int64(math.MaxInt64/time.Minute)))*time.Minute) // cut, not overflowed
 			}
 		}
 	}

@@ -8,12 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/internal/httpreply"
 )
 
 // maxBody caps the response body a publisher reads.
@@ -118,17 +118,12 @@ func classify(op string, r *response, parse errorParser, now time.Time, reset st
 // retryAfter reads Retry-After as seconds or an HTTP date, else the reset
 // header as Unix seconds; 0 when neither says.
 func retryAfter(h http.Header, now time.Time, reset string) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0)
-		}
+	if d, ok := httpreply.RetryAfter(h.Get("Retry-After"), now, 0); ok {
+		return d
 	}
 	if reset != "" {
-		if s, err := strconv.ParseInt(strings.TrimSpace(h.Get(reset)), 10, 64); err == nil {
-			return max(time.Unix(s, 0).Sub(now), 0)
+		if d, ok := httpreply.Until(h.Get(reset), now, 0); ok {
+			return d
 		}
 	}
 	return 0
@@ -142,10 +137,7 @@ func looksJSON(b []byte) bool {
 
 // snippet returns the start of a body for an error message.
 func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
+	s := httpreply.Cut(strings.TrimSpace(string(b)), 200, "…")
 	if s == "" {
 		return "empty body"
 	}

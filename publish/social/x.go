@@ -337,7 +337,9 @@ func parseXError(body []byte) (string, string) {
 			msg += "; " + er.Message
 		}
 		for k := range er.Parameters {
-			if field == "" || k < field {
+			// The least name, so the answer does not depend on map order; an
+			// empty name names no field.
+			if k != "" && (field == "" || k < field) {
 				field = k
 			}
 		}

@@ -8,12 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/internal/httpreply"
 )
 
 // maxResponse caps the response body the publisher reads.
@@ -137,10 +137,7 @@ func summarise(r *response) string {
 	if strings.Contains(ct, "html") || bytes.HasPrefix(bytes.TrimSpace(r.body), []byte("<")) {
 		return fmt.Sprintf("non-JSON answer (%s, %d bytes)", ct, len(r.body))
 	}
-	s := strings.TrimSpace(string(r.body))
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
+	s := httpreply.Cut(strings.TrimSpace(string(r.body)), 200, "...")
 	if s == "" {
 		s = http.StatusText(r.status)
 	}
@@ -164,20 +161,6 @@ func decode(c call, r *response, v any) error {
 // retryAfter parses a Retry-After value in seconds or as an HTTP date;
 // zero when absent or unreadable.
 func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
+	d, _ := httpreply.RetryAfter(v, now, 0)
+	return d
 }
