@@ -252,7 +252,7 @@ func TestCancelAndRetry(t *testing.T) {
 	// Further ahead than content may be scheduled: refused, storing nothing.
 	before, err := h.store.ListJobs(ctx, store.JobFilter{})
 	require.NoError(t, err)
-	for _, at := range []time.Time{time.Now().AddDate(1, 0, 1), time.Date(9999, 12, 31, 23, 59, 0, 0, time.FixedZone("", -(23*3600 + 59*60)))} {
+	for _, at := range []time.Time{time.Now().AddDate(1, 0, 1), time.Date(9999, 12, 31, 23, 59, 0, 0, time.FixedZone("", -(23*3600+59*60)))} {
 		_, err = h.eng.Generate(ctx, halcytone.Request{Content: update("Firmware 1.4 is coming"), Channels: []string{"email"}, PublishAt: at})
 		var ce *content.Error
 		require.ErrorAs(t, err, &ce, "%v", at)
