@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/halcytone/halcytone/content"
 )
@@ -275,5 +277,61 @@ func FuzzLiveIngest(f *testing.F) {
 		res := secDo(t, ts, "GET", "/api/v2/sessions/live", ts.Admin, nil)
 		require.Equal(t, 200, res.Status, "%s", res.Body)
 		require.True(t, json.Valid(res.Body))
+	})
+}
+
+// FuzzLiveClientMessages: any message of a live-session client (chat,
+// heartbeats, HRV updates, from a participant or an observer) is answered
+// or broadcast only as JSON messages with a type, to the sender and to an
+// instructor in the room, and never panics.
+func FuzzLiveClientMessages(f *testing.F) {
+	ts := newTestServer(f)
+	h := ts.live
+	newClient := func(id, role string) *liveClient {
+		c := &liveClient{wsConn: newWSConn(context.Background(), nil, 1<<12), id: id, role: role, limiter: rate.NewLimiter(rate.Inf, 0)}
+		require.NoError(f, h.join(c, "fuzz-room"))
+		f.Cleanup(func() { h.leave(c) })
+		return c
+	}
+	participant, observer := newClient("p", liveParticipant), newClient("o", liveObserver)
+	instructor := newClient("i", liveInstructor)
+	for _, m := range []string{
+		`{"type":"heartbeat"}`,
+		`{"type":"chat","data":{"message":"hello"}}`,
+		`{"type":"chat","data":"plain text"}`,
+		`{"type":"chat","message":"top level","data":{"text":"inner"}}`,
+		`{"type":"chat","data":{"message":"` + strings.Repeat("é", 600) + `"}}`,
+		`{"type":"hrv_update","data":{"hrv":52.5,"nested":{"a":[1,2,{"b":null}]}}}`,
+		`{"type":"technique_feedback","data":[1]}`,
+		`{"type":"chat","data":{"message":"\ud800"}}`,
+		`{"type":"../../","data":{}}`,
+		`not json`,
+	} {
+		f.Add(false, []byte(m))
+		f.Add(true, []byte(m))
+	}
+	drain := func(t *testing.T, c *liveClient) {
+		for {
+			select {
+			case msg := <-c.send:
+				var m map[string]any
+				require.NoError(t, json.Unmarshal(msg, &m), "%s", msg)
+				typ, _ := m["type"].(string)
+				require.NotEmpty(t, typ, "%s", msg)
+			default:
+				return
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, asObserver bool, data []byte) {
+		from := participant
+		if asObserver {
+			from = observer
+		}
+		h.handle(from, data)
+		for _, c := range []*liveClient{participant, observer, instructor} {
+			require.False(t, c.gone.Load(), "a client was dropped")
+			drain(t, c)
+		}
 	})
 }
