@@ -466,7 +466,7 @@ func dashMixedJobs(t *testing.T, ts *testServer) map[string]string {
 	res := ts.do(t, http.MethodDelete, "/api/v2/content/sync/"+ids["cancelled"], ts.Admin, nil)
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 	dashPlain(ts, "mem:later")
-	ids["scheduled"] = dashSync(t, ts, map[string]any{"document_id": "mem:later", "channels": []string{"email"}, "schedule_time": dashLaterDay() + "T10:00"})["job_id"].(string)
+	ids["scheduled"] = dashSync(t, ts, map[string]any{"document_id": "mem:later", "channels": []string{"email"}, "schedule_time": dashLater + "T10:00"})["job_id"].(string)
 	for status, id := range ids {
 		require.Equal(t, status, dashJob(t, ts, id)["status"], "job %s", id)
 	}
@@ -555,7 +555,7 @@ func TestDashboardNoNullsAndUTCTimes(t *testing.T) {
 				dashRequireTime(t, status+" results."+ch+".timestamp", r.(map[string]any)["timestamp"])
 			}
 		case "scheduled":
-			assert.Equal(t, dashLaterDay()+"T10:00:00Z", job["scheduled_for"], "a local time in the server's zone (UTC here)")
+			assert.Equal(t, dashLater+"T10:00:00Z", job["scheduled_for"], "a local time in the server's zone (UTC here)")
 		}
 	}
 
@@ -564,7 +564,7 @@ func TestDashboardNoNullsAndUTCTimes(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
 	ts = newTestServer(t, func(c *Config) { c.Location = ny })
-	day := dashLaterDay()
+	day := dashLater
 	local, err := time.ParseInLocation(time.DateOnly, day, ny)
 	require.NoError(t, err)
 	_, offset := local.Add(10 * time.Hour).Zone() // -5 h, or -4 h in summer
@@ -589,10 +589,11 @@ func TestDashboardNoNullsAndUTCTimes(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 }
 
-// dashLaterDay is a day about three months ahead, as YYYY-MM-DD: a
+// dashLater is a day about three months ahead, as YYYY-MM-DD: a
 // schedule_time on it is in the future and within the year ahead that
-// jobs may be scheduled.
-func dashLaterDay() string { return time.Now().AddDate(0, 3, 0).Format(time.DateOnly) }
+// jobs may be scheduled. It is fixed once, so that a test running across
+// midnight compares the day it scheduled on.
+var dashLater = time.Now().AddDate(0, 3, 0).Format(time.DateOnly)
 
 func TestDashboardUnits(t *testing.T) {
 	ts := newTestServer(t)
