@@ -3,7 +3,6 @@ package schedule
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/halcytone/halcytone/content"
@@ -81,9 +80,9 @@ var varietyTemplates = []content.Template{
 // period's business time, rounded down to the minute, on the channels in
 // turn, email first. The result depends only on req.
 func Plan(req PlanRequest) (BatchPlan, error) {
-	loc, err := time.LoadLocation(req.TimeZone)
-	if err != nil || strings.EqualFold(req.TimeZone, "local") {
-		return BatchPlan{}, fmt.Errorf("%w: %w %q", ErrInvalidPlan, ErrUnknownTimeZone, req.TimeZone)
+	loc, err := loadZone(req.TimeZone)
+	if err != nil {
+		return BatchPlan{}, fmt.Errorf("%w: %w", ErrInvalidPlan, err)
 	}
 	if req.Start.IsZero() {
 		return BatchPlan{}, fmt.Errorf("%w: no start time", ErrInvalidPlan)

@@ -55,9 +55,9 @@ func ParseRecurrence(spec, tz string) (Recurrence, error) {
 	if strings.HasPrefix(trimmed, "@every") {
 		return Recurrence{}, fmt.Errorf("%w %q: @every is not supported, use a 5-field spec", ErrInvalidCron, spec)
 	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil || strings.EqualFold(tz, "local") {
-		return Recurrence{}, fmt.Errorf("%w %q", ErrUnknownTimeZone, tz)
+	loc, err := loadZone(tz)
+	if err != nil {
+		return Recurrence{}, err
 	}
 	parsed, err := cron.ParseStandard(trimmed)
 	if err != nil {
@@ -180,4 +180,22 @@ func (r Recurrence) resolve(y int, mo time.Month, d, h, m int) time.Time {
 		return t.Add(-diff)
 	}
 	return t
+}
+
+// loadZone loads the IANA time zone tz ("" is UTC), refusing the names
+// that stand for this machine's own settings or files rather than a place
+// ("Local", "localtime", "posixrules", and the "posix/" and "right/"
+// copies of the database, absent from Go's embedded one): a schedule must
+// mean the same on every machine that runs it.
+func loadZone(tz string) (*time.Location, error) {
+	lower := strings.ToLower(tz)
+	if lower == "local" || lower == "localtime" || lower == "posixrules" ||
+		strings.HasPrefix(lower, "posix/") || strings.HasPrefix(lower, "right/") {
+		return nil, fmt.Errorf("%w %q: name a place, such as Europe/Paris", ErrUnknownTimeZone, tz)
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownTimeZone, tz)
+	}
+	return loc, nil
 }

@@ -24,6 +24,11 @@ func TestParseRecurrenceErrors(t *testing.T) {
 	}{
 		{"0 10 * * TUE", "America/Nowhere", schedule.ErrUnknownTimeZone},
 		{"0 10 * * TUE", "Local", schedule.ErrUnknownTimeZone},
+		// This machine's settings and files, not places (Debian loads them).
+		{"0 10 * * TUE", "localtime", schedule.ErrUnknownTimeZone},
+		{"0 10 * * TUE", "posixrules", schedule.ErrUnknownTimeZone},
+		{"0 10 * * TUE", "posix/Europe/Paris", schedule.ErrUnknownTimeZone},
+		{"0 10 * * TUE", "right/UTC", schedule.ErrUnknownTimeZone},
 		{"0 10 * *", "UTC", schedule.ErrInvalidCron},
 		{"0 10 * * * *", "UTC", schedule.ErrInvalidCron},
 		{"61 10 * * *", "UTC", schedule.ErrInvalidCron},
