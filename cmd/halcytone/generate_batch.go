@@ -81,20 +81,30 @@ func (f generateFlags) planSettings(now time.Time) (planSettings, error) {
 }
 
 // parsePlanStart reads --start: RFC 3339, or a local date with an
-// optional time of day in loc; empty is now.
+// optional time of day in loc; empty is now. Like a job's publish time, it
+// is at most content.MaxScheduleYears ahead of now (so that the plan's
+// times can all be written in RFC 3339, too).
 func parsePlanStart(s string, loc *time.Location, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now.In(loc), nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.In(loc), nil
+	t, err := time.Parse(time.RFC3339, s)
+	if err == nil {
+		t = t.In(loc)
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
+		if err == nil {
+			break
 		}
+		t, err = time.ParseInLocation(layout, s, loc)
 	}
-	return time.Time{}, fmt.Errorf("--start %q: want RFC 3339 or YYYY-MM-DD[THH:MM]", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--start %q: want RFC 3339 or YYYY-MM-DD[THH:MM]", s)
+	}
+	if t.After(now.AddDate(content.MaxScheduleYears, 0, 0)) {
+		return time.Time{}, fmt.Errorf("--start %q: more than %d year ahead", s, content.MaxScheduleYears)
+	}
+	return t, nil
 }
 
 // isFolder reports whether arg names a folder inside --content-dir.

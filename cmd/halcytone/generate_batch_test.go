@@ -360,5 +360,11 @@ func TestGenerateParsePlanStart(t *testing.T) {
 		require.NoError(t, err, in)
 		assert.True(t, got.Equal(want), "%q: %s", in, got)
 		assert.Equal(t, paris, got.Location(), in)
+	} // More than a year ahead, as a job's publish time may not be: the
+	// year 9999 once gave a plan whose JSON could not be written.
+	for _, in := range []string{"2027-01-03", "9999-12-20", "9999-12-31T23:59:59-23:59", "2026-13-01", "soon"} {
+		_, err := parsePlanStart(in, paris, now)
+		require.Error(t, err, in)
+		assert.Contains(t, err.Error(), "--start", in)
 	}
 }
