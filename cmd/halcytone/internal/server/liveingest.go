@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -100,6 +101,9 @@ func (h *liveHub) ingest(sessionID string, data []byte) SessionEventReply {
 		t, err := time.Time{}, json.Unmarshal(ev.Timestamp, &str)
 		if err == nil {
 			t, err = parseEventTime(str)
+		}
+		if errors.Is(err, errTimeRange) {
+			return fail("%s: timestamp %s is %v", ev.Type, quoteShort(ts), err)
 		}
 		if err != nil {
 			return fail("%s: timestamp %s is not an RFC 3339 string", ev.Type, quoteShort(ts))
