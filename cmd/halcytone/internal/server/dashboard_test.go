@@ -581,6 +581,7 @@ func TestDashboardNoNullsAndUTCTimes(t *testing.T) {
 		res := ts.do(t, http.MethodPost, "/api/v2/content/sync", ts.Admin, map[string]any{"document_id": "sample:", "schedule_time": at})
 		p := secRequireStatusProblem(t, res, http.StatusUnprocessableEntity)
 		assert.Contains(t, p.locations(), "schedule_time", "%s: %s", at, res.Body)
+		assert.NotContains(t, p.locations(), "neither RFC 3339", "%s: the message says what is wrong", at)
 		res = ts.do(t, http.MethodPost, "/api/v2/generate-content", ts.Admin, map[string]any{"document_id": "sample:", "publish_at": at})
 		p = secRequireStatusProblem(t, res, http.StatusUnprocessableEntity)
 		assert.Contains(t, p.locations(), "publish_at", "%s: %s", at, res.Body)

@@ -94,6 +94,9 @@ func parseScheduleTime(s string, loc *time.Location, now time.Time) (time.Time, 
 		return time.Time{}, nil
 	}
 	t, err := parseInstant(s, loc)
+	if errors.Is(err, errTimeRange) {
+		return time.Time{}, fmt.Errorf("%q is %w", s, err)
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DDTHH:MM", s)
 	}
