@@ -20,9 +20,9 @@ func FuzzFileReference(f *testing.F) {
 	root := filepath.Join(base, "content")
 	const secret = "SECRET-7f3a9c outside the content directory"
 	for path, text := range map[string]string{
-		filepath.Join(root, "news.md"):          "# News\n\n## Tips\n\n### Breathe\n\nIn and out.\n",
-		filepath.Join(root, "sub", "deep.txt"):  "Deep thoughts\n\nA paragraph.\n",
-		filepath.Join(base, "outside", "s.md"):  "# " + secret + "\n\n### x\n\n" + secret + "\n",
+		filepath.Join(root, "news.md"):         "# News\n\n## Tips\n\n### Breathe\n\nIn and out.\n",
+		filepath.Join(root, "sub", "deep.txt"): "Deep thoughts\n\nA paragraph.\n",
+		filepath.Join(base, "outside", "s.md"): "# " + secret + "\n\n### x\n\n" + secret + "\n",
 		filepath.Join(base, "content-evil.md"): "# " + secret + "\n",
 	} {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
