@@ -74,7 +74,10 @@ func (r *Registry) Schemes() []string {
 	return out
 }
 
-// Fetch fetches ref from the source registered for its scheme. It sets
+// Fetch fetches ref from the source registered for its scheme. Space
+// around ref is ignored and its scheme is read in any case (RFC 3986); the
+// source receives ref without the space and with the scheme in lower case.
+// It sets
 // the document's Source to ref and FetchedAt to the registry's clock (UTC)
 // when the source left them empty, and seals its Hash if the source did
 // not. A reference without a scheme, or with one nobody registered, is
@@ -82,7 +85,7 @@ func (r *Registry) Schemes() []string {
 // schemes; the source's own errors are returned as they are.
 func (r *Registry) Fetch(ctx context.Context, ref string) (*content.Document, error) {
 	const op = "source: fetch"
-	scheme, _, ok := strings.Cut(strings.TrimSpace(ref), ":")
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(ref), ":")
 	scheme = strings.ToLower(scheme)
 	r.mu.RLock()
 	s := r.sources[scheme]
@@ -94,6 +97,9 @@ func (r *Registry) Fetch(ctx context.Context, ref string) (*content.Document, er
 	if err := ctx.Err(); err != nil {
 		return nil, &content.Error{Class: content.Retryable, Op: op, Err: err}
 	}
+	// The source gets the reference as it resolved it, so that "FILE:x"
+	// or " file:x" reads what "file:x" does.
+	ref = scheme + ":" + rest
 	doc, err := s.Fetch(ctx, ref)
 	if err != nil {
 		return nil, err

@@ -49,6 +49,14 @@ func TestRegistry(t *testing.T) {
 		assert.Equal(t, "Breathscape News", doc.Title)
 		assert.False(t, doc.FetchedAt.Equal(clock), "a source's own FetchedAt is kept")
 	})
+	t.Run("scheme in any case, space around", func(t *testing.T) {
+		for _, ref := range []string{"FILE:news.md", "  File:news.md\t"} {
+			doc, err := r.Fetch(ctx, ref)
+			require.NoError(t, err, ref)
+			assert.Equal(t, "Breathscape News", doc.Title)
+			assert.Equal(t, "file:news.md", doc.Source, "as the source was asked")
+		}
+	})
 	t.Run("sample", func(t *testing.T) {
 		doc, err := r.Fetch(ctx, "sample:")
 		require.NoError(t, err)
