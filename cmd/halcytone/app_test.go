@@ -17,7 +17,7 @@ import (
 // with the admin key benchKey and the extra settings args, runs before
 // (when not nil) before starting it, serves it on a loopback httptest
 // server, and stops everything at cleanup. ctx ends at cleanup.
-func startApp(t *testing.T, args []string, before func(ctx context.Context, a *app)) (url string, a *app, ctx context.Context) {
+func startApp(t testing.TB, args []string, before func(ctx context.Context, a *app)) (url string, a *app, ctx context.Context) {
 	t.Helper()
 	cfg, err := loadServeConfig(append([]string{
 		"--database-url", "sqlite:" + filepath.Join(t.TempDir(), "app.db"), "--api-keys", "bench:" + benchKey + ":admin:0",

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/halcytone/halcytone/internal/benchdoc"
 )
 
 // httpScenario is the one request an HTTP scenario repeats.
@@ -57,7 +59,7 @@ func httpScenarioOf(name string) (httpScenario, error) {
 		return httpScenario{method: http.MethodGet, path: "/api/v2/jobs?limit=20", key: true}, nil
 	case "preview", "preview-repeat":
 		body, err := json.Marshal(map[string]any{
-			"document":     map[string]string{"format": "markdown", "text": benchDocument + "\nRevision " + benchRevision + ".\n"},
+			"document":     map[string]string{"format": "markdown", "text": benchdoc.Markdown + "\nRevision " + benchRevision + ".\n"},
 			"preview_only": true,
 		})
 		if err != nil {

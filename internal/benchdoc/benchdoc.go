@@ -1,11 +1,14 @@
-package main
+// Package benchdoc holds the living document that the load tool's preview
+// scenarios send (halcytone bench) and the in-process benchmarks of the
+// same path parse, so that figures from both measure the same text.
+package benchdoc
 
-// benchDocument is the living document of the preview scenario: about
-// 5 KB of Markdown in four sections with dated items, list fields, flags,
-// links and items long enough to need an X thread, like the documents a
-// team keeps writing in. It differs from the built-in sample, so nothing
-// of the sample's that a server may have cached applies to it.
-const benchDocument = `# Breathscape Team Notes
+// Markdown is about 5 KB of Markdown in four sections with dated items,
+// list fields, flags, links and items long enough to need an X thread,
+// like the documents a team keeps writing in. It differs from the
+// built-in sample, so nothing of the sample's that a server may have
+// cached applies to it.
+const Markdown = `# Breathscape Team Notes
 
 ## [Breathscape] App updates
 
