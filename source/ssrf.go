@@ -177,7 +177,8 @@ func joinPorts(ports []uint16) string {
 
 // CheckURL checks what can be known before dialling: the scheme, the
 // absence of credentials, the port, and the host when it is a literal IP
-// address. Host names are checked when dialled.
+// address, with or without a trailing dot. Host names are checked when
+// dialled.
 func (g *Guard) CheckURL(u *url.URL) error {
 	switch u.Scheme {
 	case "https":
@@ -202,10 +203,13 @@ func (g *Guard) CheckURL(u *url.URL) error {
 	if err := g.CheckPort(port); err != nil {
 		return err
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
+	// A fully qualified form ("127.0.0.1.") names the same address to
+	// resolvers that accept it.
+	lit := strings.TrimSuffix(host, ".")
+	if ip, err := netip.ParseAddr(lit); err == nil {
 		return g.CheckAddr(ip)
 	}
-	if ip, ok := legacyIPv4(host); ok {
+	if ip, ok := legacyIPv4(lit); ok {
 		return g.CheckAddr(ip)
 	}
 	return nil

@@ -123,6 +123,8 @@ func TestGuardCheckURL(t *testing.T) {
 		{"literal mapped", source.Guard{}, "https://[::ffff:10.0.0.1]/", "RFC 1918"},
 		{"decimal ip", source.Guard{}, "https://2130706433/", "loopback"},
 		{"hex ip", source.Guard{}, "https://0x7f.1/", "loopback"},
+		{"ip with a trailing dot", source.Guard{}, "https://127.0.0.1./", "loopback"},
+		{"legacy ip with a trailing dot", source.Guard{}, "https://0x7f.1./", "loopback"},
 		{"short ip", source.Guard{}, "https://127.1/", "loopback"},
 		{"octal ip", source.Guard{}, "https://0251.0376.0251.0376/", "169.254.169.254"},
 		{"no host", source.Guard{}, "https:///path", "no host"},

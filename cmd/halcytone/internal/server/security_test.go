@@ -679,6 +679,8 @@ func secSSRFTargets() []string {
 		"https://10.0.0.1/",
 		"https://192.168.1.1/doc.md",
 		"https://[::ffff:127.0.0.1]/",
+		"https://127.0.0.1./",
+		"https://0x7f.1/",
 		"https://localhost/",
 	}
 }
