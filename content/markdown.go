@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -41,6 +42,7 @@ type parsedBody struct {
 	plain    string    // the text, each block ended as a sentence and a newline
 	lead     string    // the first top-level paragraph's text
 	headings []Heading // levels 2 and 3, for a TOC
+	images   []string  // absolute http(s) image URLs, in order, without repeats
 	html     string    // set by render
 	rendered bool
 	// flattened reports that containers nested deeper than
@@ -108,7 +110,12 @@ func (m *markdown) parse(body string, floor int, anchors *anchorSet) *parsedBody
 			if entering {
 				plain.Write(n.URL(pb.src))
 			}
-		case *ast.Image, *ast.FencedCodeBlock, *ast.CodeBlock, *ast.HTMLBlock, *ast.RawHTML:
+		case *ast.Image:
+			if u := string(n.Destination); absoluteHTTP(u) && !slices.Contains(pb.images, u) {
+				pb.images = append(pb.images, u)
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.FencedCodeBlock, *ast.CodeBlock, *ast.HTMLBlock, *ast.RawHTML:
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil

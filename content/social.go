@@ -2,6 +2,7 @@ package content
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -33,7 +34,7 @@ func (a *DefaultAssembler) socialPost(p *prepared, pf Platform, tone Tone) (sp S
 	sp = SocialPost{
 		Platform:  pf,
 		Hashtags:  hashtags(p, items, rules.MaxHashtags),
-		MediaURLs: mediaURLs(p),
+		MediaURLs: mediaURLs(p, items, rules),
 		Limit:     rules.MaxLength,
 		Tone:      tone,
 	}
@@ -256,29 +257,48 @@ func toHashtag(s string) string {
 	return b.String()
 }
 
-// mediaURLs returns the http(s) media of typed content, from its metadata
-// keys "image", "media_url" or "media_urls".
-func mediaURLs(p *prepared) []string {
-	if p.typed == nil {
-		return []string{}
-	}
-	md := p.typed.Common().Metadata
+// maxPostImages caps the images a post takes from its items' bodies:
+// Instagram's carousel holds ten.
+const maxPostImages = 10
+
+// mediaURLs returns a post's media: the typed content's metadata "image",
+// "media_url" and "media_urls" (http or https URLs), for every platform.
+// A platform that needs media (Instagram) and finds none there takes the
+// images of the post's items' bodies, in order, at most maxPostImages: a
+// living document carries its pictures as Markdown images.
+func mediaURLs(p *prepared, items []*prepItem, rules PlatformRules) []string {
 	out := []string{}
 	add := func(v any) {
 		if s, ok := v.(string); ok && (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) {
 			out = append(out, s)
 		}
 	}
-	add(md["image"])
-	add(md["media_url"])
-	if list, ok := md["media_urls"].([]any); ok {
-		for _, v := range list {
-			add(v)
+	if p.typed != nil {
+		md := p.typed.Common().Metadata
+		add(md["image"])
+		add(md["media_url"])
+		if list, ok := md["media_urls"].([]any); ok {
+			for _, v := range list {
+				add(v)
+			}
+		}
+		if list, ok := md["media_urls"].([]string); ok {
+			for _, v := range list {
+				add(v)
+			}
 		}
 	}
-	if list, ok := md["media_urls"].([]string); ok {
-		for _, v := range list {
-			add(v)
+	if len(out) > 0 || !rules.NeedsMedia {
+		return out
+	}
+	for _, it := range items {
+		for _, u := range it.body.images {
+			if len(out) == maxPostImages {
+				return out
+			}
+			if !slices.Contains(out, u) {
+				out = append(out, u)
+			}
 		}
 	}
 	return out

@@ -150,3 +150,41 @@ func TestSocialThreadOfManyParts(t *testing.T) {
 	}
 	assertWithinRules(t, b)
 }
+
+// TestSocialMediaFromBodyImages: a living document carries its pictures as
+// Markdown images. Instagram, which needs one, takes those of its items in
+// order (each once, at most ten); the other platforms keep their text and
+// link card; typed content's metadata image wins over the body's.
+func TestSocialMediaFromBodyImages(t *testing.T) {
+	img := func(n int) string { return fmt.Sprintf("https://cdn.example/%d.jpg", n) }
+	body := func(urls ...string) string {
+		var b strings.Builder
+		b.WriteString("Breathe in for four and out for six, then rest.\n\n")
+		for _, u := range urls {
+			fmt.Fprintf(&b, "![a picture](%s)\n\n", u)
+		}
+		return b.String()
+	}
+	doc := &content.Document{Title: "Notes", Sections: []content.Section{{Heading: "News", Category: "Breathscape", Items: []content.Item{
+		{Title: "First item with pictures", Body: body(img(1), img(2), img(1), "/relative.jpg", "data:image/png;base64,AAAA") + "```\n![in code](https://cdn.example/code.jpg)\n```\n"},
+		{Title: "Second item with many pictures", Body: body(img(2), img(3), img(4), img(5), img(6), img(7), img(8), img(9), img(10), img(11), img(12))},
+	}}}}
+	all := []content.Platform{content.PlatformInstagram, content.PlatformTwitter, content.PlatformLinkedIn, content.PlatformFacebook}
+	b := assemble(t, doc, content.Options{Platforms: all})
+	ig := socialFor(t, b, content.PlatformInstagram)
+	assert.Equal(t, []string{img(1), img(2), img(3), img(4), img(5), img(6), img(7), img(8), img(9), img(10)}, ig.MediaURLs)
+	for _, p := range all[1:] {
+		assert.Empty(t, socialFor(t, b, p).MediaURLs, "%s keeps its link card", p)
+	}
+
+	u := &content.Update{Base: content.Base{Title: "One update with a picture", Body: body(img(1)),
+		Metadata: map[string]any{"image": "https://cdn.example/cover.jpg"}}}
+	b = assemble(t, content.DocumentOf(u), content.Options{Platforms: all})
+	assert.Equal(t, []string{"https://cdn.example/cover.jpg"}, socialFor(t, b, content.PlatformInstagram).MediaURLs)
+	assert.Equal(t, []string{"https://cdn.example/cover.jpg"}, socialFor(t, b, content.PlatformFacebook).MediaURLs)
+
+	u.Metadata = nil
+	b = assemble(t, content.DocumentOf(u), content.Options{Platforms: all})
+	assert.Equal(t, []string{img(1)}, socialFor(t, b, content.PlatformInstagram).MediaURLs)
+	assert.Empty(t, socialFor(t, b, content.PlatformFacebook).MediaURLs)
+}
