@@ -58,6 +58,9 @@ func dashRequireProblem(t *testing.T, res response, status int) map[string]any {
 	b := res.JSON(t)
 	d, _ := b["detail"].(string)
 	require.NotEmpty(t, strings.TrimSpace(d), "detail: %s", res.Body)
+	assert.Equal(t, "about:blank", b["type"], "type: %s", res.Body)
+	assert.Equal(t, http.StatusText(status), b["title"], "title: %s", res.Body)
+	assert.EqualValues(t, status, b["status"], "status: %s", res.Body)
 	return b
 }
 

@@ -23,10 +23,12 @@ const problemType = "application/problem+json"
 // writeJSON writes v as the JSON body of a response with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
+	ct := "application/json"
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"title":"Internal Server Error","status":500,"detail":"response encoding failed"}`)
+		status, ct = http.StatusInternalServerError, problemType
+		b = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"response encoding failed"}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -112,6 +114,17 @@ func (e *internalError) GetStatus() int { return http.StatusInternalServerError 
 
 // ContentType implements huma.ContentTypeFilter.
 func (e *internalError) ContentType(string) string { return problemType }
+
+// problemDefaults is a huma transformer that gives every problem huma
+// writes (its own validation errors and the handlers' errors) the "type"
+// API.md lists: "about:blank", the RFC 9457 default, which names no
+// further documentation than the status.
+func problemDefaults(_ huma.Context, _ string, v any) (any, error) {
+	if e, ok := v.(*huma.ErrorModel); ok && e.Type == "" {
+		e.Type = "about:blank"
+	}
+	return v, nil
+}
 
 // logInternal is a huma transformer that logs the cause of each 500.
 func (s *Server) logInternal(ctx huma.Context, _ string, v any) (any, error) {

@@ -225,9 +225,10 @@ func secRequireProblem(t testing.TB, res response) secProblem {
 	require.NoError(t, json.Unmarshal(res.Body, &p), "status %d: body %q", res.Status, res.Body)
 	d, ok := p.Detail.(string)
 	require.True(t, ok && strings.TrimSpace(d) != "", "status %d: detail must be a non-empty string: %s", res.Status, res.Body)
-	if p.Status != 0 {
-		require.Equal(t, res.Status, p.Status, "the problem's status: %s", res.Body)
-	}
+	// API.md: {"type","title","status","detail","errors"}.
+	require.Equal(t, "about:blank", p.Type, "the problem's type: %s", res.Body)
+	require.Equal(t, http.StatusText(res.Status), p.Title, "the problem's title: %s", res.Body)
+	require.Equal(t, res.Status, p.Status, "the problem's status: %s", res.Body)
 	return p
 }
 

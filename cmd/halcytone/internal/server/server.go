@@ -125,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 	hc := huma.DefaultConfig("Halcytone API", versionOr(cfg.Version))
 	hc.Info.Description = "Living documents in, validated multi-channel content out. See API.md."
 	hc.CreateHooks = nil // no $schema field, no Link header: the dashboard reads plain objects
-	hc.Transformers = append(hc.Transformers, s.logInternal)
+	hc.Transformers = append(hc.Transformers, problemDefaults, s.logInternal)
 	hc.DocsPath = "" // /docs is served from an embedded renderer (docs.go)
 	hc.OpenAPIPath = "/openapi"
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
