@@ -156,7 +156,12 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 		return fmt.Errorf("reviewers: %w", err)
 	}
 
-	eng, err := halcytone.New(halcytone.Config{Store: a.store, Sources: reg, Queue: a.queue, Publishers: pubs, Gate: gate,
+	// One cache holds the remote documents the engine fetches for
+	// previews and the server's previews, so that the cache endpoints
+	// reach both.
+	cache := server.NewCache(server.CacheConfig{MaxBytes: int64(cfg.int("cache-max-mb")) << 20, TTL: cfg.duration("cache-ttl")})
+	sources := server.CachedSource(reg, cache, server.RemoteSchemes()...)
+	eng, err := halcytone.New(halcytone.Config{Store: a.store, Sources: sources, Queue: a.queue, Publishers: pubs, Gate: gate,
 		Logger: a.log, Tracer: tracer, Observer: a.metrics})
 	if err != nil {
 		return err
@@ -185,8 +190,8 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 	a.server, err = server.New(server.Config{
 		Engine: eng, Metrics: a.metrics, Keys: a.keys, Queue: a.queue, Logger: a.log, Version: versionString(),
 		AllowedOrigins: origins, BodyLimit: int64(cfg.int("body-limit")), Location: loc, RiverUI: ui, Reviewers: gate.Directory,
-		Cache:   server.CacheConfig{MaxBytes: int64(cfg.int("cache-max-mb")) << 20, TTL: cfg.duration("cache-ttl")},
-		GCFloor: int64(cfg.int("gc-floor-mb")) << 20,
+		SharedCache: cache,
+		GCFloor:     int64(cfg.int("gc-floor-mb")) << 20,
 		Checks: []server.Check{
 			{Name: "queue", Required: true, Run: func(ctx context.Context) error {
 				_, err := a.queue.Entries(ctx, "health-probe")

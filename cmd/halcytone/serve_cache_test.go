@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/halcytone/halcytone/mock"
 )
 
 func TestServeCacheSettings(t *testing.T) {
@@ -53,4 +55,42 @@ func TestServeCacheMaxMB(t *testing.T) {
 	assert.Less(t, st["total_keys"], float64(80), "not every preview is kept")
 	assert.LessOrEqual(t, st["memory_usage_mb"], 1.0, "within --cache-max-mb")
 	assert.Greater(t, st["memory_usage_mb"], 0.25, "the cache is used up to its bound, not emptied")
+}
+
+// TestServeCachesRemoteDocuments: previews of a remote document (Notion
+// here) fetch it once while its cache entry lives; a sync fetches it
+// afresh, so a job never publishes a stale copy; an invalidation by the
+// document's tag drops it.
+func TestServeCachesRemoteDocuments(t *testing.T) {
+	n := mock.StartNotion(t, "secret-token")
+	db := n.AddDatabase("", "Team news")
+	n.AddPage(db, mock.NotionPage{Title: "Offline sessions", Content: "Every guided session can now be saved for offline use on a flight.", Category: "App"})
+	url, _, ctx := startApp(t, []string{"--notion-token", "secret-token", "--notion-url", n.URL()}, nil)
+	ref := "notion:" + db
+	preview := func() {
+		t.Helper()
+		require.Equal(t, http.StatusOK, appJSON(t, ctx, http.MethodPost, url+"/api/v2/generate-content",
+			map[string]any{"document_id": ref, "preview_only": true, "channels": []string{"email"}}, nil))
+	}
+	preview()
+	fetched := len(n.Requests())
+	require.Positive(t, fetched)
+	preview()
+	assert.Len(t, n.Requests(), fetched, "the second preview reads the cached document")
+	var st map[string]any
+	require.Equal(t, http.StatusOK, appJSON(t, ctx, http.MethodGet, url+"/api/v2/cache/stats", nil, &st))
+	assert.EqualValues(t, 1, st["total_keys"])
+
+	require.Equal(t, http.StatusAccepted, appJSON(t, ctx, http.MethodPost, url+"/api/v2/content/sync",
+		map[string]any{"document_id": ref, "channels": []string{"email"}}, nil))
+	assert.Len(t, n.Requests(), 2*fetched, "a sync fetches afresh")
+	preview()
+	assert.Len(t, n.Requests(), 2*fetched, "and refreshes the entry")
+
+	var inv map[string]any
+	require.Equal(t, http.StatusOK, appJSON(t, ctx, http.MethodPost, url+"/api/v2/cache/invalidate",
+		map[string]any{"tags": []string{"doc:" + ref}}, &inv))
+	assert.EqualValues(t, 1, inv["invalidated"])
+	preview()
+	assert.Len(t, n.Requests(), 3*fetched, "fetched again after the invalidation")
 }

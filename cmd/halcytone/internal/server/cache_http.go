@@ -115,9 +115,13 @@ type CacheClearBody struct {
 func cacheMB(b int64) float64 { return float64(b) / (1 << 20) }
 
 func (s *Server) registerCache() {
-	cc := s.cfg.Cache
-	cc.Now = s.now
-	a := &addons{cache: NewCache(cc), replay: newReplayGuard(replayMemory), seen: newRecentKeys(inlinePreviewSeen)}
+	c := s.cfg.SharedCache
+	if c == nil {
+		cc := s.cfg.Cache
+		cc.Now = s.now
+		c = NewCache(cc)
+	}
+	a := &addons{cache: c, replay: newReplayGuard(replayMemory), seen: newRecentKeys(inlinePreviewSeen)}
 	s.extra = a
 
 	huma.Register(s.api, huma.Operation{

@@ -207,12 +207,14 @@ func (s *Server) generateRequest(ctx context.Context, b GenerateRequest) (halcyt
 }
 
 // run previews or generates req and answers the result. The engine counts
-// it (content_generation_*) when its Observer is the server's metrics.
+// it (content_generation_*) when its Observer is the server's metrics. A
+// preview may take its document from the cache (CachedSource); a
+// generation fetches it afresh.
 func (s *Server) run(ctx context.Context, req halcytone.Request, preview bool) (*halcytone.Result, error) {
 	var res *halcytone.Result
 	var err error
 	if preview {
-		res, err = s.engine.Preview(ctx, req)
+		res, err = s.engine.Preview(forPreview(ctx), req)
 	} else {
 		res, err = s.engine.Generate(ctx, req)
 	}

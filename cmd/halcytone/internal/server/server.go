@@ -57,6 +57,10 @@ type Config struct {
 	// Cache bounds the content cache (its Now is the server's clock);
 	// zero fields take the defaults (5 min, 10,000 entries, 64 MiB).
 	Cache CacheConfig
+	// SharedCache, when set, is the content cache, and Cache is ignored:
+	// the cache of the engine's documents (CachedSource) is made before
+	// the server, and the cache endpoints must reach its entries too.
+	SharedCache *Cache
 	// Reviewers is the approval gate's directory. A key named like a
 	// reviewer in it is that reviewer's own key: its decisions are that
 	// reviewer's, never another's. Other keys (a dashboard's, say) may name
