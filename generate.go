@@ -2,6 +2,7 @@ package halcytone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -148,7 +149,7 @@ func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 
 // fetch fetches ref from the sources, traced and counted.
 func (e *Engine) fetch(ctx context.Context, ref string) (*content.Document, error) {
-	scheme, _, _ := strings.Cut(ref, ":")
+	scheme := sourceLabel(ref)
 	ctx, end := e.span(ctx, "fetch", attribute.String("halcytone.source", scheme), attribute.String("halcytone.document_id", ref))
 	doc, err := e.sources.Fetch(ctx, ref)
 	end(err)
@@ -158,9 +159,36 @@ func (e *Engine) fetch(ctx context.Context, ref string) (*content.Document, erro
 		if status == "" {
 			status = "error"
 		}
+		if errors.Is(err, source.ErrUnknownScheme) {
+			scheme = unknownSource
+		}
 	}
 	e.observer.ObserveFetch(scheme, status)
 	return doc, err
+}
+
+// unknownSource is the source label of a reference whose scheme is not a
+// scheme, or that no source took.
+const unknownSource = "unknown"
+
+// sourceLabel returns ref's scheme in lower case, the source label of its
+// fetch, or unknownSource when it is not a URI scheme of at most 32 bytes:
+// a label comes from the caller's input, and each new one is a new metric
+// series, kept for the life of the process.
+func sourceLabel(ref string) string {
+	scheme, _, ok := strings.Cut(strings.TrimSpace(ref), ":")
+	if !ok || scheme == "" || len(scheme) > 32 {
+		return unknownSource
+	}
+	for i, c := range scheme {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return unknownSource
+		}
+	}
+	return strings.ToLower(scheme)
 }
 
 func (e *Engine) assemble(ctx context.Context, req *Request, r *resolved) (*content.Bundle, *content.Report, error) {

@@ -151,13 +151,17 @@ func descName(d *prometheus.Desc) (string, bool) {
 }
 
 // ObserveGeneration records one content generation of contentType that
-// ended with status (e.g. "ok", "invalid", "error") after d.
+// ended with status (e.g. "ok", "invalid", "error") after d. Invalid UTF-8
+// in a label is repaired, as in ObserveFetch.
 func (m *Metrics) ObserveGeneration(contentType, status string, d time.Duration) {
+	contentType, status = strings.ToValidUTF8(contentType, "\uFFFD"), strings.ToValidUTF8(status, "\uFFFD")
 	m.Generations.WithLabelValues(contentType, status).Inc()
 	m.GenerationDuration.WithLabelValues(contentType).Observe(d.Seconds())
 }
 
 // ObserveFetch records one fetch from source that ended with status.
+// Label values that are not valid UTF-8 are repaired (U+FFFD), since the
+// client library refuses them with a panic.
 func (m *Metrics) ObserveFetch(source, status string) {
-	m.Fetches.WithLabelValues(source, status).Inc()
+	m.Fetches.WithLabelValues(strings.ToValidUTF8(source, "\uFFFD"), strings.ToValidUTF8(status, "\uFFFD")).Inc()
 }

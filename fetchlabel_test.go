@@ -1,0 +1,49 @@
+package halcytone_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/telemetry"
+)
+
+// TestFetchLabelsAreBounded: the source label of source_fetch_total comes
+// from the caller's document_id, so it is the scheme only when a source
+// took it; anything else is "unknown", and invalid UTF-8 is no panic.
+func TestFetchLabelsAreBounded(t *testing.T) {
+	m, err := telemetry.NewMetrics()
+	require.NoError(t, err)
+	h := newHarnessConfig(t, func(c *halcytone.Config) { c.Observer = m })
+	ctx := context.Background()
+	for i := range 200 {
+		_, err := h.eng.Preview(ctx, halcytone.Request{DocumentID: fmt.Sprintf("bogus%d:doc", i)})
+		require.Error(t, err)
+	}
+	for _, ref := range []string{"no scheme at all", "\xff\xfe:doc", ":empty", "9start:doc", "MEM:missing", "mem:missing"} {
+		assert.NotPanics(t, func() { _, _ = h.eng.Preview(ctx, halcytone.Request{DocumentID: ref}) }, "%q", ref)
+	}
+	series := map[string]float64{}
+	mfs, err := m.Registry.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() != "source_fetch_total" {
+			continue
+		}
+		for _, s := range mf.GetMetric() {
+			key := ""
+			for _, l := range s.GetLabel() {
+				key += l.GetName() + "=" + l.GetValue() + " "
+			}
+			series[key] = s.GetCounter().GetValue()
+		}
+	}
+	assert.Equal(t, map[string]float64{
+		"source=unknown status=invalid_content ": 204,
+		"source=mem status=not_found ":           2,
+	}, series)
+}
