@@ -77,6 +77,9 @@ func invalidRequest(field, format string, args ...any) error {
 func (e *Engine) resolve(ctx context.Context, req *Request) (*resolved, error) {
 	r := &resolved{}
 	n := 0
+	if content.IsNil(req.Content) {
+		req.Content = nil // a typed nil, such as (*content.Update)(nil), is no content
+	}
 	for _, set := range []bool{req.DocumentID != "", req.Content != nil, req.Text != ""} {
 		if set {
 			n++

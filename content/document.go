@@ -112,8 +112,12 @@ func (d *Document) Seal() *Document {
 }
 
 // DocumentOf wraps typed content in a one-item document, so that it can go
-// through the same Assembler as a living document.
+// through the same Assembler as a living document. No content (see IsNil)
+// gives a sealed document without sections.
 func DocumentOf(c Content) *Document {
+	if IsNil(c) {
+		return (&Document{}).Seal()
+	}
 	b := c.Common()
 	it := Item{
 		Title:   b.Title,

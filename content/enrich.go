@@ -47,7 +47,7 @@ const optimalHour = 10
 //     otherwise the first weekday (Monday to Friday) 10:00 in loc that lies
 //     after now. Formatted as RFC 3339 in UTC.
 func Enrich(c Content, now time.Time, loc *time.Location) *Enrichment {
-	if isNil(c) {
+	if IsNil(c) {
 		return nil
 	}
 	if loc == nil {

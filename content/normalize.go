@@ -58,7 +58,7 @@ func Techniques() []string {
 //
 // Normalize is idempotent. A nil c, or a typed nil, is left alone.
 func Normalize(c Content, now time.Time) {
-	if isNil(c) {
+	if IsNil(c) {
 		return
 	}
 	b := c.Common()
@@ -165,8 +165,10 @@ func normalizeChannels(chs []Channel) []Channel {
 	return out
 }
 
-// isNil reports whether c is nil or a typed nil pointer.
-func isNil(c Content) bool {
+// IsNil reports whether c is nil or a typed nil pointer, such as
+// (*Update)(nil): no content, which the package's functions refuse or
+// pass over rather than dereference.
+func IsNil(c Content) bool {
 	switch v := c.(type) {
 	case nil:
 		return true
@@ -188,7 +190,7 @@ func isNil(c Content) bool {
 // Normalized returns a normalized copy of c (see Normalize), leaving c
 // as it is.
 func Normalized(c Content, now time.Time) Content {
-	if isNil(c) {
+	if IsNil(c) {
 		return c
 	}
 	n := clone(c)

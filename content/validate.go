@@ -55,7 +55,7 @@ func (v *DefaultValidator) location() *time.Location {
 // validation is bounded and does not block.
 func (v *DefaultValidator) ValidateContent(ctx context.Context, c Content) *Report {
 	r := newReport()
-	if isNil(c) {
+	if IsNil(c) {
 		r.Add(Issue{Severity: SeverityError, Field: "", Code: CodeRequired, Message: "no content to validate"})
 		return r
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/telemetry"
 )
 
@@ -46,4 +47,21 @@ func TestFetchLabelsAreBounded(t *testing.T) {
 		"source=unknown status=invalid_content ": 204,
 		"source=mem status=not_found ":           2,
 	}, series)
+}
+
+// TestTypedNilContentIsNoContent: a typed nil is no content, refused like
+// a missing one rather than dereferenced.
+func TestTypedNilContentIsNoContent(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for _, c := range []content.Content{(*content.Update)(nil), (*content.Blog)(nil), (*content.Announcement)(nil), (*content.Session)(nil)} {
+		_, err := h.eng.Preview(ctx, halcytone.Request{Content: c})
+		require.Error(t, err, "%T", c)
+		assert.Equal(t, content.InvalidContent, content.ClassOf(err), "%T: %v", c, err)
+		_, err = h.eng.Generate(ctx, halcytone.Request{Content: c})
+		assert.Equal(t, content.InvalidContent, content.ClassOf(err), "%T: %v", c, err)
+		d := content.DocumentOf(c)
+		assert.Empty(t, d.Sections, "%T", c)
+		assert.NotEmpty(t, d.Hash, "%T", c)
+	}
 }
