@@ -2,6 +2,7 @@ package halcytone_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,6 +12,7 @@ import (
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/mock"
 	"github.com/halcytone/halcytone/publish"
+	"github.com/halcytone/halcytone/publish/social"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -51,4 +53,106 @@ func TestDryRunDoesNotUseUpTheKey(t *testing.T) {
 	last := run(false)
 	assert.Equal(t, "skipped", last.Results["web"].Status, "sent once: a second real job is skipped")
 	assert.Len(t, web.Published(), 1)
+}
+
+// TestDryRunLookupIsNotARealSend: a real job that takes over a key a dry
+// run recorded, and whose first attempt fails, asks the platform before
+// trying again; the dry run's record (ByDryRun answers from either side)
+// is no proof of delivery, so the content is really sent.
+func TestDryRunLookupIsNotARealSend(t *testing.T) {
+	web := mock.NewRecordingPublisher("web", content.ChannelWebsite)
+	h := newHarness(t, publish.ByDryRun(web, publish.DryRun(web)))
+	ctx := context.Background()
+	run := func(dryRun bool) *store.Job {
+		t.Helper()
+		res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"web"}, DryRun: dryRun})
+		require.NoError(t, err)
+		require.NotNil(t, res.Job, "status %s", res.Status)
+		h.wait(t)
+		j, err := h.eng.Job(ctx, res.Job.ID)
+		require.NoError(t, err)
+		return j
+	}
+	run(true)
+	web.FailNext(&content.Error{Class: content.Retryable, Op: "web", Err: context.DeadlineExceeded})
+	j := run(false)
+	assert.Equal(t, store.JobCompleted, j.Status)
+	assert.Len(t, web.Published(), 1, "sent for real, once")
+	assert.NotContains(t, j.Results["web"].ContentID, "dryrun:", "the receipt is the platform's")
+}
+
+// TestDryRunLeavesAFailedRealDeliveryAlone: a dry run of content whose
+// real delivery failed halfway (an X thread's first part posted) records
+// under a key of its own, so the real retry resumes from the thread's
+// checkpoint and posts nothing twice.
+func TestDryRunLeavesAFailedRealDeliveryAlone(t *testing.T) {
+	fake := mock.StartX(t, "tok")
+	h := newHarnessConfig(t, func(c *halcytone.Config) {
+		xp, err := social.NewX(social.XConfig{Endpoint: fake.URL(), Token: "tok", Keys: halcytone.DeliveryCheckpoints{Store: c.Store}})
+		require.NoError(t, err)
+		c.Publishers = []publish.Publisher{publish.ByDryRun(xp, publish.DryRun(xp))}
+	})
+	ctx := context.Background()
+	u := update("Breathing tips for travel")
+	u.Body = strings.Repeat("Breathe in for four counts and out for six, for ten rounds on every flight you take. ", 8)
+	run := func(dryRun bool) *store.Job {
+		t.Helper()
+		res, err := h.eng.Generate(ctx, halcytone.Request{Content: u, Channels: []string{"x"}, DryRun: dryRun})
+		require.NoError(t, err)
+		require.NotNil(t, res.Job, "status %s", res.Status)
+		h.wait(t)
+		j, err := h.eng.Job(ctx, res.Job.ID)
+		require.NoError(t, err)
+		return j
+	}
+	fake.PassNext(1)
+	fake.FailNext(1, 403, 0)
+	assert.Equal(t, store.JobFailed, run(false).Status, "part 1 posted, part 2 refused")
+	assert.Equal(t, store.JobCompleted, run(true).Status)
+	j := run(false)
+	assert.Equal(t, store.JobCompleted, j.Status)
+	assert.Zero(t, fake.Duplicates(), "no part posted twice")
+	assert.Positive(t, fake.Posts())
+}
+
+// hookStore calls onGetBundle before each GetBundle: a test's way into
+// the moment Work has checked a delivery and not yet sent it.
+type hookStore struct {
+	*mock.Store
+	onGetBundle func()
+}
+
+func (s *hookStore) GetBundle(ctx context.Context, id string) (*store.BundleRecord, error) {
+	if s.onGetBundle != nil {
+		s.onGetBundle()
+	}
+	return s.Store.GetBundle(ctx, id)
+}
+
+// TestCancelWhileWorking: a Cancel that lands after Work read the
+// delivery as pending, before it sends, wins: nothing is sent.
+func TestCancelWhileWorking(t *testing.T) {
+	hs := &hookStore{Store: mock.NewStore()}
+	h := newHarnessConfig(t, func(c *halcytone.Config) { c.Store = hs })
+	ctx := context.Background()
+	require.NoError(t, h.queue.Stop(ctx)) // hold the entry until the job's id is known
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"email"}})
+	require.NoError(t, err)
+	require.NotNil(t, res.Job)
+	var cancelErr error
+	fired := false
+	hs.onGetBundle = func() {
+		if !fired {
+			fired = true
+			_, cancelErr = h.eng.Cancel(context.Background(), res.Job.ID)
+		}
+	}
+	require.NoError(t, h.queue.Start(ctx))
+	h.wait(t)
+	require.True(t, fired)
+	require.NoError(t, cancelErr)
+	j, err := h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCancelled, j.Status)
+	assert.Empty(t, h.email.Published(), "a cancelled delivery is not sent")
 }

@@ -396,6 +396,17 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 				return nil, gerr
 			}
 			dry := dryRunOnly(prev)
+			if job.DryRun && prev.Status == store.DeliveryFailed && !e.failedDry(ctx, tx, prev) {
+				// A real delivery that failed keeps its progress (attempts,
+				// a thread's checkpoint) for a real retry: a dry run
+				// records under a key of its own instead of taking it over.
+				d.IdempotencyKey = publish.IdempotencyKey(hash+"/"+job.ID, ch, platform, "")
+				queueKey = d.IdempotencyKey
+				if err := tx.CreateDelivery(ctx, d); err != nil {
+					return nil, err
+				}
+				goto enqueue
+			}
 			if prev.Status != store.DeliveryFailed && !(dry && !job.DryRun) {
 				results[spelled] = store.ChannelResult{Status: "skipped", Error: "already " + string(prev.Status) + " by job " + prev.JobID, Timestamp: now}
 				continue
@@ -419,6 +430,7 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 		if err != nil {
 			return nil, err
 		}
+	enqueue:
 		inserted, err := e.queue.Enqueue(ctx, tx, schedule.Job{JobID: job.ID, DeliveryKey: queueKey, RunAt: runAt})
 		if err != nil {
 			return nil, err
@@ -450,6 +462,16 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 		}
 		return nil
 	})
+}
+
+// failedDry reports whether the failed delivery d was a dry run's: its
+// job was one, or it never had an attempt.
+func (e *Engine) failedDry(ctx context.Context, tx store.Tx, d *store.Delivery) bool {
+	if d.Attempts == 0 {
+		return true
+	}
+	j, err := tx.GetJob(ctx, d.JobID)
+	return err == nil && j.DryRun
 }
 
 func channelKey(j *store.Job, ch content.Channel) string {

@@ -76,15 +76,22 @@ func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
 
 	// Tried before with no recorded outcome: ask the platform first.
 	if d.Attempts > 0 {
-		if r, ok, err := p.Lookup(ctx, d.IdempotencyKey); err == nil && ok {
+		if r, ok := lookup(ctx, p, d.IdempotencyKey, del.DryRun); ok {
 			return e.finish(ctx, d, receipt(r), nil)
 		}
 	}
 	if d, err = e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+		// Cancelled or settled since it was read: send nothing.
+		if x.Status != store.DeliveryPending || x.JobID != qj.JobID {
+			return errNotPending
+		}
 		x.Attempts++
 		x.UpdatedAt = e.now().UTC()
 		return nil
 	}); err != nil {
+		if errors.Is(err, errNotPending) {
+			return e.settle(ctx, qj.JobID, nil)
+		}
 		return err
 	}
 	r, perr := p.Publish(ctx, del)
@@ -93,7 +100,7 @@ func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
 	}
 	switch content.ClassOf(perr) {
 	case content.OutcomeUnknown:
-		if r, ok, err := p.Lookup(ctx, d.IdempotencyKey); err == nil && ok {
+		if r, ok := lookup(ctx, p, d.IdempotencyKey, del.DryRun); ok {
 			return e.finish(ctx, d, receipt(r), nil)
 		}
 		_, err := e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
@@ -117,6 +124,21 @@ func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
 		}
 	}
 	return e.finish(ctx, d, store.Receipt{}, perr)
+}
+
+// errNotPending stops a delivery's attempt when it is no longer pending.
+var errNotPending = errors.New("halcytone: delivery no longer pending")
+
+// lookup asks p whether it already delivered key, and accepts only a
+// receipt of the same kind as the delivery: a live delivery is never taken
+// for sent because a dry run once recorded its key (publish.ByDryRun
+// answers from either side).
+func lookup(ctx context.Context, p publish.Publisher, key string, dryRun bool) (publish.Receipt, bool) {
+	r, ok, err := p.Lookup(ctx, key)
+	if err != nil || !ok || r.DryRun != dryRun {
+		return publish.Receipt{}, false
+	}
+	return r, true
 }
 
 // queueMaxAttempts is how many attempts the queue makes before it gives a
