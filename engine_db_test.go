@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -184,6 +185,53 @@ func TestEngineSettlesConcurrentDeliveries(t *testing.T) {
 				assert.Equal(t, store.JobCompleted, j.Status, "job %s: %+v", id, j.Results)
 				assert.Len(t, j.Results, len(chans))
 			}
+		})
+	}
+}
+
+// TestEngineStoresPlatformTextSafely: a platform's error text with a NUL
+// byte and invalid UTF-8 (PostgreSQL refuses NUL) is recorded, and the
+// permanent failure is final: one attempt, no resend.
+func TestEngineStoresPlatformTextSafely(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range dbBackends(ctx) {
+		t.Run(name, func(t *testing.T) {
+			b := open(t)
+			email := mock.NewRecordingPublisher("email", content.ChannelEmail)
+			email.FailNext(&content.Error{Class: content.Permanent, Op: "crm", Err: errors.New("403: {\"error\":\"forbidden\x00\xff\"}")})
+			var eng *halcytone.Engine
+			q, err := b.queue(schedule.Config{
+				Workers: 2,
+				Worker: schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error {
+					return eng.Work(ctx, j, attempt)
+				}),
+				FetchPollInterval: 50 * time.Millisecond,
+			})
+			require.NoError(t, err)
+			eng, err = halcytone.New(halcytone.Config{Store: b.store, Sources: source.NewRegistry(), Queue: q, Publishers: []publish.Publisher{email}})
+			require.NoError(t, err)
+			qctx, cancel := context.WithCancel(ctx)
+			require.NoError(t, q.Start(qctx))
+			t.Cleanup(func() {
+				stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+				defer stop()
+				_ = q.Stop(stopCtx)
+				cancel()
+			})
+			res, err := eng.Generate(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"email"}})
+			require.NoError(t, err)
+			require.NotNil(t, res.Job, "status %s", res.Status)
+			require.Eventually(t, func() bool {
+				j, err := eng.Job(ctx, res.Job.ID)
+				return err == nil && j.Status == store.JobFailed
+			}, time.Minute, 50*time.Millisecond)
+			dels, err := b.store.ListDeliveries(ctx, res.Job.ID)
+			require.NoError(t, err)
+			require.Len(t, dels, 1)
+			assert.Equal(t, store.DeliveryFailed, dels[0].Status)
+			assert.Equal(t, 1, dels[0].Attempts)
+			assert.Contains(t, dels[0].LastError, "forbidden\uFFFD\uFFFD")
+			assert.Equal(t, 1, email.Attempts(dels[0].IdempotencyKey), "a permanent failure is not sent again")
 		})
 	}
 }

@@ -104,7 +104,7 @@ func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
 			return e.finish(ctx, d, receipt(r), nil)
 		}
 		_, err := e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
-			x.Status, x.LastError, x.UpdatedAt = store.DeliveryUnknown, perr.Error(), e.now().UTC()
+			x.Status, x.LastError, x.UpdatedAt = store.DeliveryUnknown, storedText(perr.Error()), e.now().UTC()
 			return nil
 		})
 		if err != nil {
@@ -114,7 +114,7 @@ func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
 	case content.Retryable, content.RateLimited:
 		if attempt < e.queueMaxAttempts() {
 			_, err := e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
-				x.LastError, x.UpdatedAt = perr.Error(), e.now().UTC()
+				x.LastError, x.UpdatedAt = storedText(perr.Error()), e.now().UTC()
 				return nil
 			})
 			if err != nil {
@@ -124,6 +124,14 @@ func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
 		}
 	}
 	return e.finish(ctx, d, store.Receipt{}, perr)
+}
+
+// storedText makes text from a platform (an error, a receipt) storable
+// in every store: valid UTF-8 without NUL, which PostgreSQL refuses in
+// text and JSON. A refused write would leave a settled delivery pending,
+// and its queue entry would send it again.
+func storedText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // errNotPending stops a delivery's attempt when it is no longer pending.
@@ -161,7 +169,7 @@ const queueKeySep = "#"
 const ReceiptDryRun = "dry_run"
 
 func receipt(r publish.Receipt) store.Receipt {
-	out := store.Receipt{ExternalID: r.ExternalID, URL: r.URL, Status: r.Status, Sent: r.Sent, At: r.At.UTC()}
+	out := store.Receipt{ExternalID: storedText(r.ExternalID), URL: storedText(r.URL), Status: storedText(r.Status), Sent: r.Sent, At: r.At.UTC()}
 	if r.DryRun {
 		out.Status = ReceiptDryRun
 	}
@@ -189,7 +197,7 @@ func (e *Engine) finish(ctx context.Context, d *store.Delivery, r store.Receipt,
 			if perr == nil {
 				x.Status, x.Receipt, x.LastError = store.DeliverySent, &r, ""
 			} else {
-				x.Status, x.LastError = store.DeliveryFailed, perr.Error()
+				x.Status, x.LastError = store.DeliveryFailed, storedText(perr.Error())
 			}
 			return nil
 		})
