@@ -109,7 +109,7 @@ func (n *Notion) Fetch(ctx context.Context, ref string) (*content.Document, erro
 	if err != nil {
 		return nil, err
 	}
-	f := &notionFetch{n: n, blocksLeft: n.cfg.MaxBlocks}
+	f := &notionFetch{n: n, blocksLeft: n.cfg.MaxBlocks, requestsLeft: notionRequests(n.cfg)}
 	pages, err := f.query(ctx, id)
 	if err != nil {
 		return nil, err
@@ -160,9 +160,25 @@ func (n *Notion) databaseTitle(ctx context.Context, id string) (string, error) {
 
 // notionFetch holds the budget and findings of one Fetch.
 type notionFetch struct {
-	n          *Notion
-	blocksLeft int
-	warnings   []content.Issue
+	n            *Notion
+	blocksLeft   int
+	requestsLeft int // see notionRequests
+	warnings     []content.Issue
+}
+
+// notionRequests bounds the API requests of one fetch: every request but
+// the last of each list returns at least one row or block, so a database
+// within the caps needs fewer. A server whose cursors go round in a cycle
+// of empty pages stops here instead of being asked for ever.
+func notionRequests(cfg NotionConfig) int { return cfg.MaxPages + 2*cfg.MaxBlocks + 16 }
+
+// call makes one request of the fetch, within its budget.
+func (f *notionFetch) call(ctx context.Context, op, method, path string, payload []byte) ([]byte, error) {
+	if f.requestsLeft <= 0 {
+		return nil, invalid(op, "next_cursor", ErrMalformed, "more than %d requests for one fetch: the API's cursors do not end", notionRequests(f.n.cfg))
+	}
+	f.requestsLeft--
+	return f.n.call(ctx, op, method, path, payload)
 }
 
 // query reads every row of the database, following cursors, up to
@@ -177,7 +193,7 @@ func (f *notionFetch) query(ctx context.Context, id string) ([]NotionPage, error
 			req["start_cursor"] = cursor
 		}
 		payload, _ := json.Marshal(req) // a map of a string and an int always marshals
-		body, err := f.n.call(ctx, op, http.MethodPost, "/v1/databases/"+url.PathEscape(id)+"/query", payload)
+		body, err := f.call(ctx, op, http.MethodPost, "/v1/databases/"+url.PathEscape(id)+"/query", payload)
 		if err != nil {
 			return nil, err
 		}
@@ -233,7 +249,7 @@ func (f *notionFetch) children(ctx context.Context, id, field string, depth int)
 		if cursor != "" {
 			q.Set("start_cursor", cursor)
 		}
-		body, err := f.n.call(ctx, op, http.MethodGet, "/v1/blocks/"+url.PathEscape(id)+"/children?"+q.Encode(), nil)
+		body, err := f.call(ctx, op, http.MethodGet, "/v1/blocks/"+url.PathEscape(id)+"/children?"+q.Encode(), nil)
 		if err != nil {
 			return nil, err
 		}

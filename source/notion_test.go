@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,4 +263,30 @@ func TestNewNotionConfig(t *testing.T) {
 		_, err := source.NewNotion(cfg)
 		assert.Error(t, err, fmt.Sprint(i))
 	}
+}
+
+// TestNotionCursorCycle: a server whose cursors go round in a cycle of
+// empty pages ends the fetch with ErrMalformed after a bounded number of
+// requests, not when the caller's deadline comes.
+func TestNotionCursorCycle(t *testing.T) {
+	var queries atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/databases/"):
+			fmt.Fprint(w, `{"object":"database","title":[{"plain_text":"News"}]}`)
+		case strings.HasSuffix(r.URL.Path, "/query"):
+			fmt.Fprintf(w, `{"object":"list","results":[],"has_more":true,"next_cursor":"c%d"}`, queries.Add(1)%3)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	src, err := source.NewNotion(source.NotionConfig{Token: "t", Endpoint: srv.URL, MaxPages: 10, MaxBlocks: 10})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = src.Fetch(ctx, "notion:0123456789abcdef0123456789abcdef")
+	require.ErrorIs(t, err, source.ErrMalformed)
+	assert.Contains(t, err.Error(), "cursors do not end")
+	assert.LessOrEqual(t, queries.Load(), int64(10+2*10+16))
 }
