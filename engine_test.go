@@ -529,3 +529,46 @@ func TestScheduleApprovalLevel(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "approval_level", ce.Field)
 }
+
+// TestRunSchedulesRetriesATransientFailure: a run whose document cannot be
+// fetched for a passing reason stays due and starts at the next call,
+// once; a run that fails for good is passed.
+func TestRunSchedulesRetriesATransientFailure(t *testing.T) {
+	start := time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC)
+	clock := start
+	h := newHarnessConfig(t, func(c *halcytone.Config) { c.Now = func() time.Time { return clock } })
+	h.src.AddText("mem:weekly", "# Tips\n\n## [Tips] Tips\n\n### The long exhale\n\nBreathe in for four counts and out for six, for ten rounds.\n", content.FormatMarkdown)
+	ctx := context.Background()
+	s, err := h.eng.CreateSchedule(ctx, store.Schedule{Name: "tips", Cron: "0 15 * * TUE", Timezone: "UTC", DocumentID: "mem:weekly", Channels: []string{"email"}})
+	require.NoError(t, err)
+	due := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)
+	require.Equal(t, due, s.NextRun)
+
+	clock = start.Add(90 * time.Minute)
+	h.src.Fail("mem:weekly", &content.Error{Class: content.Retryable, Op: "gdocs", Err: context.DeadlineExceeded})
+	jobs, err := h.eng.RunSchedules(ctx)
+	require.Error(t, err)
+	assert.Empty(t, jobs)
+	got, err := h.store.GetSchedule(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, due, got.NextRun.UTC(), "the run stays due")
+
+	h.src.Fail("mem:weekly", nil)
+	clock = clock.Add(time.Minute)
+	jobs, err = h.eng.RunSchedules(ctx)
+	require.NoError(t, err)
+	require.Len(t, jobs, 1, "started at the next call")
+	assert.Equal(t, due.Format("2006-01-02T15:04:05Z07:00"), jobs[0].Metadata["scheduled_run"])
+	jobs, err = h.eng.RunSchedules(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, jobs, "once")
+
+	// A failure for good is passed: the next run is next week's.
+	clock = time.Date(2026, 12, 1, 15, 30, 0, 0, time.UTC)
+	h.src.Fail("mem:weekly", &content.Error{Class: content.NotFound, Op: "gdocs", Err: errors.New("gone")})
+	_, err = h.eng.RunSchedules(ctx)
+	require.Error(t, err)
+	got, err = h.store.GetSchedule(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 12, 8, 15, 0, 0, 0, time.UTC), got.NextRun.UTC())
+}

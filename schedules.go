@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/schedule"
@@ -49,7 +50,10 @@ func (e *Engine) CreateSchedule(ctx context.Context, s store.Schedule) (*store.S
 // due, and moves the schedule to its following run. Each run is claimed
 // with an atomic update and started with an idempotency key naming the
 // schedule and the run, so replicas running it at once start each run
-// once. Call it periodically (the scheduler's precision is that period).
+// once. A run whose start fails for a passing reason (a source that is
+// down or rate limited, a cancelled context) stays due and is tried again
+// by the next call; one that fails for good is reported and passed. Call
+// it periodically (the scheduler's precision is that period).
 func (e *Engine) RunSchedules(ctx context.Context) ([]*store.Job, error) {
 	list, err := e.store.ListSchedules(ctx)
 	if err != nil {
@@ -67,13 +71,15 @@ func (e *Engine) RunSchedules(ctx context.Context) ([]*store.Job, error) {
 			errs = append(errs, fmt.Errorf("schedule %s: %w", s.ID, err))
 			continue
 		}
-		due := s.NextRun
+		due, next := s.NextRun, rec.Next(now).UTC()
+		var prevLast time.Time
 		claimed := false
 		if _, err := e.store.UpdateSchedule(ctx, s.ID, func(x *store.Schedule) error {
 			if !x.Enabled || !x.NextRun.Equal(due) {
 				return nil // another replica took this run
 			}
-			x.LastRun, x.NextRun, claimed = due, rec.Next(now).UTC(), true
+			prevLast = x.LastRun
+			x.LastRun, x.NextRun, claimed = due, next, true
 			return nil
 		}); err != nil {
 			errs = append(errs, err)
@@ -93,6 +99,19 @@ func (e *Engine) RunSchedules(ctx context.Context) ([]*store.Job, error) {
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("schedule %s run %s: %w", s.ID, due, err))
+			if transient(err) {
+				// Give the run back, so that the next call tries it again
+				// (its idempotency key keeps that to one job).
+				_, uerr := e.store.UpdateSchedule(ctx, s.ID, func(x *store.Schedule) error {
+					if x.NextRun.Equal(next) && x.LastRun.Equal(due) {
+						x.LastRun, x.NextRun = prevLast, due
+					}
+					return nil
+				})
+				if uerr != nil {
+					errs = append(errs, fmt.Errorf("schedule %s: giving run %s back: %w", s.ID, due, uerr))
+				}
+			}
 			continue
 		}
 		if res.Job != nil {
@@ -100,4 +119,16 @@ func (e *Engine) RunSchedules(ctx context.Context) ([]*store.Job, error) {
 		}
 	}
 	return started, errors.Join(errs...)
+}
+
+// transient reports whether err is worth trying again later.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	switch content.ClassOf(err) {
+	case content.Retryable, content.RateLimited, content.OutcomeUnknown:
+		return true
+	}
+	return false
 }
