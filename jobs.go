@@ -2,11 +2,13 @@ package halcytone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
 
 	"github.com/halcytone/halcytone/approval"
+	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -201,7 +203,9 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 	if err != nil {
 		return nil, err
 	}
-	req := Request{DocumentID: j.DocumentID, Channels: j.Channels, Template: rec.Bundle.Template, Tone: rec.Bundle.Tone}
+	platforms, tones := socialOptions(rec.Bundle)
+	req := Request{DocumentID: j.DocumentID, Channels: j.Channels, Template: rec.Bundle.Template, Tone: rec.Bundle.Tone,
+		Platforms: platforms, ChannelTones: tones}
 	r, err := e.resolve(ctx, &req)
 	if err != nil {
 		return nil, err
@@ -209,10 +213,20 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 	if r.doc.Hash == j.ContentHash {
 		return j, nil
 	}
-	b, _, err := e.assemble(ctx, &req, r)
+	b, rep, err := e.assemble(ctx, &req, r)
 	if err != nil {
 		return nil, err
 	}
+	if !rep.Valid {
+		// The review goes on over the valid content it started with.
+		return nil, invalidChange(rep)
+	}
+	prev, err := e.store.GetApproval(ctx, j.Approval.RequestID)
+	if err != nil {
+		return nil, err
+	}
+	subject := approval.SubjectOf(r.doc, b)
+	subject.ValidationPassed, subject.Author = true, prev.Author
 	var events []approval.Event
 	err = e.store.InTx(ctx, func(tx store.Tx) error {
 		now := e.now().UTC()
@@ -223,17 +237,27 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 		if err := tx.SaveBundle(ctx, &store.BundleRecord{ID: bundleID, JobID: j.ID, Hash: b.Hash, Bundle: b, CreatedAt: now}); err != nil {
 			return err
 		}
-		a, evs, err := e.gate.Reset(ctx, tx, j.Approval.RequestID, b.Hash, actor)
+		a, evs, err := e.gate.ResetFor(ctx, tx, j.Approval.RequestID, b.Hash, actor, &subject)
 		if err != nil {
 			return err
 		}
 		events = evs
+		// The approval first, the job second, as Decide locks them. A job
+		// decided or refreshed since it was read (the fetch takes time)
+		// is left as it is now: the transaction rolls back.
+		old := j
 		j, err = tx.UpdateJob(ctx, j.ID, func(x *store.Job) error {
+			if x.Status != store.JobAwaitingApproval || x.ContentHash != old.ContentHash || x.BundleID != old.BundleID {
+				return errJobMoved
+			}
 			x.ContentHash, x.BundleID, x.Approval = b.Hash, bundleID, approval.Summary(a)
 			return nil
 		})
 		return err
 	})
+	if errors.Is(err, errJobMoved) {
+		return e.store.GetJob(ctx, jobID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +266,38 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 	}
 	e.emit(EventJobUpdate, j, nil, nil)
 	return j, nil
+}
+
+// errJobMoved aborts a Refresh whose job changed while it fetched.
+var errJobMoved = errors.New("halcytone: job changed during refresh")
+
+// socialOptions reads back from a bundle the social platforms and their
+// tones that its request asked for, so that a refresh assembles the same.
+func socialOptions(b *content.Bundle) ([]content.Platform, map[content.Channel]content.Tone) {
+	var platforms []content.Platform
+	var tones map[content.Channel]content.Tone
+	for _, sp := range b.Social {
+		platforms = append(platforms, sp.Platform)
+		if sp.Tone != "" && sp.Tone != b.Tone {
+			if tones == nil {
+				tones = map[content.Channel]content.Tone{}
+			}
+			tones[content.Channel(sp.Platform)] = sp.Tone
+		}
+	}
+	return platforms, tones
+}
+
+// invalidChange is the error of a refresh whose changed document fails
+// validation: InvalidContent naming the first error.
+func invalidChange(rep *content.Report) error {
+	for _, i := range rep.Issues {
+		if i.Severity == content.SeverityError {
+			return &content.Error{Class: content.InvalidContent, Op: "halcytone: refresh", Field: i.Field,
+				Err: fmt.Errorf("the changed document fails validation (%d error(s)); first: %s: %s", len(rep.Issues), i.Field, i.Message)}
+		}
+	}
+	return &content.Error{Class: content.InvalidContent, Op: "halcytone: refresh", Err: errors.New("the changed document fails validation")}
 }
 
 // DecideLatest is Decide on the content as it is now at its source: the

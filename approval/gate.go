@@ -197,12 +197,29 @@ func openComment(plan LevelPlan) string {
 // changes is reopened (the author resubmits it as is). A rejected request
 // cannot be reset (ErrFinished).
 func (g *Gate) Reset(ctx context.Context, q store.Queries, id, newHash, actor string) (*store.ApprovalRequest, []Event, error) {
+	return g.ResetFor(ctx, q, id, newHash, actor, nil)
+}
+
+// ResetFor is Reset for the changed content s describes: when the policy
+// puts s at a higher level than the request's (an edit that adds a
+// medical claim, say), the request takes that level and its stages, and
+// the audit trail says so. A request never drops to a lower level on an
+// edit. A nil s is Reset.
+func (g *Gate) ResetFor(ctx context.Context, q store.Queries, id, newHash, actor string, s *Subject) (*store.ApprovalRequest, []Event, error) {
 	q, err := g.queries(q)
 	if err != nil {
 		return nil, nil, err
 	}
 	if newHash == "" || actor == "" {
 		return nil, nil, fmt.Errorf("approval: reset %s: empty content hash or actor: %w", id, store.ErrInvalid)
+	}
+	var plan *LevelPlan
+	if s != nil {
+		if err := g.Policy.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("approval: reset %s: %w", id, err)
+		}
+		p := g.Policy.Plan(*s)
+		plan = &p
 	}
 	now := g.now()
 	changed := false
@@ -223,6 +240,17 @@ func (g *Gate) Reset(ctx context.Context, q store.Queries, id, newHash, actor st
 		for i := range r.Stages {
 			r.Stages[i].Approvals = []store.Decision{}
 			r.Stages[i].State = store.ApprovalPending
+		}
+		if plan != nil && plan.Level > r.Level {
+			comment += fmt.Sprintf("; level raised from %d to %d", r.Level, plan.Level)
+			r.Level = plan.Level
+			r.Stages = r.Stages[:0]
+			for _, st := range plan.Stages {
+				r.Stages = append(r.Stages, store.Stage{
+					Name: st.Name, Roles: slices.Clone(st.Roles), Required: st.Required,
+					Approvals: []store.Decision{}, State: store.ApprovalPending,
+				})
+			}
 		}
 		r.Audit = append(r.Audit, store.AuditEntry{At: now, Actor: actor, Action: ActionReset, Comment: comment})
 		return nil

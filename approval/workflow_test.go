@@ -222,3 +222,24 @@ func TestAuditTrail(t *testing.T) {
 	}, got)
 	assert.Equal(t, t0.Add(2*time.Hour), req.Audit[5].At)
 }
+
+func TestResetForRaisesNeverLowersTheLevel(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, approval.DefaultPolicy())
+	req := f.open(t, subjectOfLevel(2))
+	require.Equal(t, 2, req.Level)
+
+	low := subjectOfLevel(1)
+	req, _, err := f.gate.ResetFor(ctx, nil, req.ID, "edit-1", "author", &low)
+	require.NoError(t, err)
+	assert.Equal(t, 2, req.Level, "an edit does not lower the review")
+
+	high := subjectOfLevel(4)
+	req, events, err := f.gate.ResetFor(ctx, nil, req.ID, "edit-2", "author", &high)
+	require.NoError(t, err)
+	assert.Len(t, events, 1)
+	assert.Equal(t, 4, req.Level)
+	assert.Len(t, req.Stages, len(approval.DefaultPolicy().Plan(high).Stages))
+	assert.Equal(t, store.ApprovalPending, req.State)
+	assert.Contains(t, req.Audit[len(req.Audit)-1].Comment, "level raised from 2 to 4")
+}
