@@ -2,8 +2,10 @@ package halcytone_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +15,7 @@ import (
 	"github.com/halcytone/halcytone/mock"
 	"github.com/halcytone/halcytone/publish"
 	"github.com/halcytone/halcytone/publish/social"
+	"github.com/halcytone/halcytone/schedule"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -155,4 +158,34 @@ func TestCancelWhileWorking(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, store.JobCancelled, j.Status)
 	assert.Empty(t, h.email.Published(), "a cancelled delivery is not sent")
+}
+
+// TestWorkFollowsTheQueuesRetryPolicy: the engine records a delivery as
+// failed when the queue that runs it gives up (its own MaxAttempts, here
+// 2), not after a fixed count; and a rate-limited last attempt, which the
+// queue snoozes, is not a failure.
+func TestWorkFollowsTheQueuesRetryPolicy(t *testing.T) {
+	ctx := context.Background()
+	unavailable := func() error { return &content.Error{Class: content.Retryable, Op: "crm", Err: errors.New("503")} }
+
+	h := newHarness(t)
+	h.queue.Retry = schedule.RetryPolicy{MaxAttempts: 2}
+	h.email.FailNext(unavailable(), unavailable(), unavailable())
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"email"}})
+	require.NoError(t, err)
+	h.wait(t)
+	j, err := h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobFailed, j.Status, "the queue gave up after 2 attempts, and so did the job")
+
+	h = newHarness(t)
+	h.queue.Retry = schedule.RetryPolicy{MaxAttempts: 2}
+	h.email.FailNext(unavailable(), &content.Error{Class: content.RateLimited, Op: "crm", RetryAfter: time.Second, Err: errors.New("429")})
+	res, err = h.eng.Generate(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"email"}})
+	require.NoError(t, err)
+	h.wait(t)
+	j, err = h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, j.Status, "the rate-limited last attempt waited and went through")
+	assert.Len(t, h.email.Published(), 1)
 }

@@ -112,7 +112,7 @@ func (e *Engine) Work(ctx context.Context, qj schedule.Job, attempt int) error {
 		}
 		return e.settle(ctx, d.JobID, perr)
 	case content.Retryable, content.RateLimited:
-		if attempt < e.queueMaxAttempts() {
+		if schedule.WillRetry(ctx, perr, attempt) {
 			_, err := e.store.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
 				x.LastError, x.UpdatedAt = storedText(perr.Error()), e.now().UTC()
 				return nil
@@ -147,16 +147,6 @@ func lookup(ctx context.Context, p publish.Publisher, key string, dryRun bool) (
 		return publish.Receipt{}, false
 	}
 	return r, true
-}
-
-// queueMaxAttempts is how many attempts the queue makes before it gives a
-// retryable delivery up: the last one records the failure.
-func (e *Engine) queueMaxAttempts() int {
-	p := schedule.DefaultRetryPolicy()
-	if q, ok := e.queue.(interface{ Config() schedule.Config }); ok && q.Config().Retry.MaxAttempts > 0 {
-		p = q.Config().Retry
-	}
-	return p.MaxAttempts
 }
 
 // queueKeySep separates a delivery's key from the job suffix of a queue

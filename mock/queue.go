@@ -230,7 +230,7 @@ func (q *Queue) run(ctx context.Context, qe *queueEntry) {
 	job, attempt, snoozes := qe.e.Job, qe.e.Attempt, qe.e.Snoozes
 	q.mu.Unlock()
 
-	err := q.Worker.Work(ctx, job, attempt)
+	err := q.Worker.Work(schedule.WithAttempt(ctx, attempt, snoozes, q.retry()), job, attempt)
 	d := schedule.Decide(err, attempt, snoozes, q.retry())
 
 	q.mu.Lock()

@@ -132,8 +132,9 @@ type riverWorker struct {
 
 // Work implements river.Worker.
 func (rw *riverWorker) Work(ctx context.Context, job *river.Job[publishArgs]) error {
-	err := rw.w.Work(ctx, job.Args.job(), job.Attempt)
-	d := Decide(err, job.Attempt, snoozesOf(job.Metadata), rw.retry)
+	snoozes := snoozesOf(job.Metadata)
+	err := rw.w.Work(WithAttempt(ctx, job.Attempt, snoozes, rw.retry), job.Args.job(), job.Attempt)
+	d := Decide(err, job.Attempt, snoozes, rw.retry)
 	switch d.Action {
 	case ActionComplete:
 		return nil
