@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -286,6 +288,31 @@ func TestLiveAnnounce(t *testing.T) {
 		m, _ := readUntil(t, c, "live_announcement", func(m wsMsg) bool { return m.obj("data").str("title") == "All" })
 		assert.NotEmpty(t, m.str("timestamp"))
 	}
+
+	// API.md: "any JSON body"; none sends {}.
+	for _, body := range []string{`["breathe","rest"]`, `"we start in five minutes"`, `42`, ``} {
+		var b any = []byte(body)
+		if body == "" {
+			b = nil
+		}
+		res = ts.do(t, "POST", "/api/v2/live-announce?session_id=a", ts.Admin, b)
+		require.Equal(t, http.StatusOK, res.Status, "%q: %s", body, res.Body)
+		want := body
+		if want == "" {
+			want = "{}"
+		}
+		m, _ := readUntil(t, a, "live_announcement", func(m wsMsg) bool {
+			d, err := json.Marshal(m["data"])
+			return err == nil && jsonEqual(string(d), want)
+		})
+		assert.NotNil(t, m, "%q", body)
+	}
+}
+
+// jsonEqual reports whether two JSON texts hold the same value.
+func jsonEqual(a, b string) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
 }
 
 func TestSessionSummary(t *testing.T) {

@@ -102,12 +102,12 @@ func (s *Server) registerLiveHTTP(h *liveHub) {
 	type announceInput struct {
 		SessionID    string `query:"session_id" maxLength:"128" doc:"the session to announce to"`
 		BroadcastAll bool   `query:"broadcast_all" doc:"true: every live session"`
-		Body         map[string]any
+		Body         any    `required:"false" doc:"any JSON value: the announcement's data (none: {})"`
 	}
 	huma.Register(s.api, huma.Operation{
 		OperationID: "live-announce", Method: http.MethodPost, Path: "/api/v2/live-announce", Tags: []string{"live"},
 		Summary:     "Send a live_announcement to one live session or to all",
-		Description: "The body, any JSON object, is sent as the announcement's data and kept for replay. 404 when session_id names no room.",
+		Description: "The body, any JSON value (an object, an array, a string, ...), is sent as the announcement's data and kept for replay; no body sends {}. 404 when session_id names no room.",
 		Errors:      []int{http.StatusNotFound, http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *announceInput) (*struct{ Body LiveAnnounceBody }, error) {
 		if in.SessionID == "" && !in.BroadcastAll {
