@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -126,9 +128,18 @@ func New(t Type) (Content, error) {
 
 // Decode parses one JSON object of typed content. The "type" field picks
 // the Go type; when it is absent, Detect picks it from the title and body.
-// Unknown fields are ignored. Errors wrap ErrInvalidJSON or ErrUnknownValue
-// and name the field at fault where the JSON decoder reports one.
-func Decode(data []byte) (Content, error) {
+// Unknown fields are ignored (see DecodeStrict). Errors wrap ErrInvalidJSON
+// or ErrUnknownValue and name the field at fault where the JSON decoder
+// reports one.
+func Decode(data []byte) (Content, error) { return decode(data, false) }
+
+// DecodeStrict is Decode refusing a field its type does not have (a typo
+// such as "titel", or "urgency" on an update): the error is an
+// InvalidContent *Error whose Field is the unknown field's name, wrapping
+// ErrInvalidJSON. Metadata takes any keys.
+func DecodeStrict(data []byte) (Content, error) { return decode(data, true) }
+
+func decode(data []byte, strict bool) (Content, error) {
 	var head struct {
 		Type     *string          `json:"type"`
 		Title    string           `json:"title"`
@@ -151,7 +162,15 @@ func Decode(data []byte) (Content, error) {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(c); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok && strict {
+			field, _ := strconv.Unquote(name)
+			return nil, &Error{Class: InvalidContent, Op: "content: decode", Field: field,
+				Err: fmt.Errorf("%w: unknown field %s for content type %s", ErrInvalidJSON, name, t)}
+		}
 		return nil, decodeError(err)
 	}
 	b := c.Common()

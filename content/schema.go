@@ -44,7 +44,7 @@ func minWordsPattern(n int) string {
 // NormalizeTags de-duplicates them, so the schema is the stricter there)
 // or the leniency of Decode (case-insensitive type and channel names, null
 // for absent). "type" is optional; when present it must name t. Unknown
-// properties are allowed.
+// properties are refused, as DecodeStrict refuses them.
 func Schema(t Type) []byte {
 	if !slices.Contains(Types(), t) {
 		return nil
@@ -65,7 +65,7 @@ func Schema(t Type) []byte {
 		"type":                 "object",
 		"properties":           props,
 		"required":             required,
-		"additionalProperties": true,
+		"additionalProperties": false,
 		"allOf":                crossFieldSchemas(t),
 	}
 	out, err := json.MarshalIndent(s, "", "  ")

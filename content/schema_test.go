@@ -104,7 +104,7 @@ func tagN(i int) string { return fmt.Sprintf("tag%d", i) }
 
 var commonCases = []agreementCase{
 	{"valid", nil, nil, true},
-	{"unknown property", map[string]any{"extra": 1}, nil, true},
+	{"unknown property", map[string]any{"extra": 1}, nil, false},
 	{"title missing", nil, []string{"title"}, false},
 	{"title empty", map[string]any{"title": ""}, nil, false},
 	{"title blank", map[string]any{"title": " \t "}, nil, false},
@@ -236,10 +236,10 @@ var typeCases = map[content.Type][]agreementCase{
 }
 
 // goVerdict decodes data and validates it, and reports whether it is
-// valid in structure, and the type Decode chose.
+// valid in structure, and the type DecodeStrict chose.
 func goVerdict(t *testing.T, data []byte) (bool, content.Type) {
 	t.Helper()
-	c, err := content.Decode(data)
+	c, err := content.DecodeStrict(data)
 	if err != nil {
 		return false, ""
 	}
@@ -325,7 +325,7 @@ func TestSchemaShape(t *testing.T) {
 		var s map[string]any
 		require.NoError(t, json.Unmarshal(content.Schema(typ), &s), "%s", typ)
 		assert.Equal(t, content.SchemaDialect, s["$schema"])
-		assert.Equal(t, true, s["additionalProperties"])
+		assert.Equal(t, false, s["additionalProperties"])
 		props := s["properties"].(map[string]any)
 		assert.Equal(t, string(typ), props["type"].(map[string]any)["const"])
 		assert.NotContains(t, s["required"], "type", "type is optional")

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -153,9 +155,9 @@ func (s *Server) generateRequest(ctx context.Context, b GenerateRequest) (halcyt
 	req := halcytone.Request{DocumentID: b.DocumentID, Channels: b.Channels, DryRun: b.DryRun, CorrelationID: correlationID(ctx), Author: author(ctx)}
 	n := 0
 	if len(b.Content) > 0 && string(b.Content) != "null" {
-		c, err := content.Decode(b.Content)
+		c, err := decodeContent(b.Content)
 		if err != nil {
-			return req, invalid("content", "%v", err)
+			return req, err
 		}
 		req.Content = c
 		n++
@@ -249,8 +251,10 @@ func (s *Server) validate(ctx context.Context, b ValidateRequest) (ReportBody, e
 	_, hasTitle := probe["title"]
 	if isDoc && !hasTitle {
 		var d DocumentInput
-		if err := json.Unmarshal(b.Content, &d); err != nil {
-			return ReportBody{}, invalid("content", "%v", err)
+		dec := json.NewDecoder(bytes.NewReader(b.Content))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			return ReportBody{}, invalid("content", "a document is {\"format\", \"text\"}: %v", err)
 		}
 		res, err := s.run(ctx, halcytone.Request{Text: d.Text, Format: content.Format(d.Format), Author: author(ctx)}, true)
 		if err != nil {
@@ -267,9 +271,9 @@ func (s *Server) validate(ctx context.Context, b ValidateRequest) (ReportBody, e
 			probe["type"] = typ
 			raw, _ = json.Marshal(probe)
 		}
-		c, err := content.Decode(raw)
+		c, err := decodeContent(raw)
 		if err != nil {
-			return ReportBody{}, invalid("content", "%v", err)
+			return ReportBody{}, err
 		}
 		rep = s.engine.Validate(ctx, c)
 	}
@@ -278,6 +282,22 @@ func (s *Server) validate(ctx context.Context, b ValidateRequest) (ReportBody, e
 		out.IsValid = false
 	}
 	return out, nil
+}
+
+// decodeContent decodes the typed content of one of our own endpoints:
+// a field its type does not have is refused (API.md: unknown fields are
+// rejected on our own endpoints), naming it as body.content.<field>.
+func decodeContent(raw []byte) (content.Content, error) {
+	c, err := content.DecodeStrict(raw)
+	var ce *content.Error
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.As(err, &ce) && ce.Field != "":
+		return nil, invalid("body.content."+ce.Field, "%v", err)
+	default:
+		return nil, invalid("content", "%v", err)
+	}
 }
 
 func (s *Server) registerContent() {
