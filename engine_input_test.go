@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,4 +65,18 @@ func TestTypedNilContentIsNoContent(t *testing.T) {
 		assert.Empty(t, d.Sections, "%T", c)
 		assert.NotEmpty(t, d.Hash, "%T", c)
 	}
+}
+
+// TestFarDateIsInvalidContent: a date no store can write back is a
+// validation failure naming it, not a store error.
+func TestFarDateIsInvalidContent(t *testing.T) {
+	h := newHarness(t)
+	u := update("Breathing tips for travel")
+	u.Date = time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)
+	res, err := h.eng.Generate(context.Background(), halcytone.Request{Content: u, Channels: []string{"email"}})
+	require.NoError(t, err)
+	assert.Equal(t, halcytone.StatusValidationFailed, res.Status)
+	assert.Nil(t, res.Job)
+	require.NotEmpty(t, res.Report.Issues)
+	assert.Equal(t, "date", res.Report.Issues[0].Field)
 }

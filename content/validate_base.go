@@ -29,6 +29,11 @@ func (k *checker) base(orig, n *Base, now time.Time) {
 			k.errorf("template", CodeInvalidEnum, "%q is not a template (want %s)", orig.Template, joinNames(Templates()))
 		}
 	}
+	if y := n.Date.UTC().Year(); !n.Date.IsZero() && (y < 1 || y > 9999) {
+		// RFC 3339 has four-digit years: such a date cannot be written
+		// back (JSON, the stores, the feeds).
+		k.errorf("date", CodeOutOfRange, "year %d is outside 0001-9999", y)
+	}
 	k.future("scheduled_for", n.ScheduledFor, now)
 	if orig.Featured && !orig.Published && orig.ScheduledFor.IsZero() {
 		k.errorf("featured", CodeConflict, "featured content must be published or have scheduled_for")
