@@ -200,11 +200,15 @@ func (h *jobHub) count() int {
 
 // handle acts on one client message: {"type":"subscribe"|"unsubscribe",
 // "job_id"} (unsubscribe without job_id drops every subscription), or
-// {"type":"ping"}.
+// {"type":"ping"}. A subscription is confirmed ("subscribed",
+// "unsubscribed") only when the message asks with "ack": true: the
+// dashboard's stream (API.md) carries the five job event types and
+// nothing else unless a client asks.
 func (h *jobHub) handle(c *jobClient, data []byte) {
 	var m struct {
 		Type  string `json:"type"`
 		JobID string `json:"job_id"`
+		Ack   bool   `json:"ack"`
 	}
 	reply := func(r jobStreamReply) {
 		r.Timestamp = h.s.now().UTC()
@@ -240,7 +244,9 @@ func (h *jobHub) handle(c *jobClient, data []byte) {
 		}
 		next[m.JobID] = struct{}{}
 		c.subs.Store(&next)
-		reply(jobStreamReply{Type: "subscribed", JobID: m.JobID})
+		if m.Ack {
+			reply(jobStreamReply{Type: "subscribed", JobID: m.JobID})
+		}
 	case "unsubscribe":
 		next := map[string]struct{}{}
 		if m.JobID != "" {
@@ -251,7 +257,9 @@ func (h *jobHub) handle(c *jobClient, data []byte) {
 			}
 		}
 		c.subs.Store(&next)
-		reply(jobStreamReply{Type: "unsubscribed", JobID: m.JobID})
+		if m.Ack {
+			reply(jobStreamReply{Type: "unsubscribed", JobID: m.JobID})
+		}
 	case "ping":
 		reply(jobStreamReply{Type: "pong"})
 	default:

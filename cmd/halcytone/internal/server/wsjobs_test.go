@@ -51,6 +51,13 @@ func TestWSJobsStream(t *testing.T) {
 	assert.Equal(t, "success", done.obj("results").obj("email").str("status"))
 	assert.NotContains(t, fmt.Sprint(events), "not for the stream")
 
+	// A subscription without "ack" is not confirmed: the stream carries
+	// job events only (the next message is the ping's answer).
+	sendWS(t, c, map[string]any{"type": "subscribe", "job_id": id})
+	sendWS(t, c, map[string]any{"type": "unsubscribe"})
+	sendWS(t, c, map[string]any{"type": "ping"})
+	assert.Equal(t, "pong", readWS(t, c).str("type"))
+
 	// Client messages: errors do not end the stream.
 	sendWS(t, c, map[string]any{"type": "bogus"})
 	assert.Equal(t, "error", readWS(t, c).str("type"))
@@ -77,7 +84,7 @@ func TestWSJobsSubscribeNarrows(t *testing.T) {
 	// Job 1 awaits approval, so that it can be cancelled later.
 	id1 := ts.syncSample(t, false)
 
-	sendWS(t, narrow, map[string]any{"type": "subscribe", "job_id": id1})
+	sendWS(t, narrow, map[string]any{"type": "subscribe", "job_id": id1, "ack": true})
 	sub, _ := readUntil(t, narrow, "subscribed")
 	assert.Equal(t, id1, sub.str("job_id"))
 
@@ -98,7 +105,7 @@ func TestWSJobsSubscribeNarrows(t *testing.T) {
 	}
 
 	// Unsubscribing everything restores the full stream.
-	sendWS(t, narrow, map[string]any{"type": "unsubscribe"})
+	sendWS(t, narrow, map[string]any{"type": "unsubscribe", "ack": true})
 	readUntil(t, narrow, "unsubscribed")
 	id3 := ts.syncSample(t, true)
 	// (Its delivery was already sent by job 2: the job settles as completed
