@@ -62,6 +62,8 @@ type Keys struct {
 	mu       sync.Mutex
 	cache    map[string]cachedKey
 	limiters map[string]*rate.Limiter
+
+	anon, webhook *addrLimits // see anonPerMinute
 }
 
 type cachedKey struct {
@@ -73,11 +75,27 @@ type cachedKey struct {
 // ParseSeedKeys), which live in memory only.
 func NewKeys(st store.Store, seeds []SeedKey) *Keys {
 	k := &Keys{store: st, seeds: map[string]store.APIKey{}, now: time.Now, cache: map[string]cachedKey{}, limiters: map[string]*rate.Limiter{}}
+	now := func() time.Time { return k.now() }
+	k.anon, k.webhook = newAddrLimits(anonPerMinute, now), newAddrLimits(webhookPerMinute, now)
 	for _, sk := range seeds {
 		h := HashKey(sk.Key)
 		k.seeds[h] = store.APIKey{ID: "env-" + sk.Name, Name: sk.Name, Hash: h, Prefix: prefixOf(sk.Key), Scopes: sk.Scopes, RateLimit: sk.RateLimit}
 	}
 	return k
+}
+
+// SetAddressLimits sets the budgets, per client address and minute, of
+// /api/* requests without a valid key and of cache webhook calls (60 and
+// 600 by default); 0 or less keeps a budget as it is. Call it before
+// serving.
+func (k *Keys) SetAddressLimits(keyless, webhook int) {
+	now := func() time.Time { return k.now() }
+	if keyless > 0 {
+		k.anon = newAddrLimits(keyless, now)
+	}
+	if webhook > 0 {
+		k.webhook = newAddrLimits(webhook, now)
+	}
 }
 
 // SeedKey is a key given in HALCYTONE_API_KEYS.
@@ -264,10 +282,10 @@ func (k *Keys) lookup(ctx context.Context, h string) (*store.APIKey, error) {
 
 // allow takes one request from ak's limiter and returns the values of the
 // rate-limit headers.
-func (k *Keys) allow(ak *store.APIKey) (ok bool, limit, remaining int, reset time.Time, retryAfter time.Duration) {
+func (k *Keys) allow(ak *store.APIKey) bucketState {
 	now := k.now()
 	if ak.RateLimit <= 0 {
-		return true, math.MaxInt32, math.MaxInt32, now, 0
+		return bucketState{ok: true, limit: math.MaxInt32, remaining: math.MaxInt32, reset: now}
 	}
 	k.mu.Lock()
 	l, found := k.limiters[ak.ID]
@@ -276,15 +294,7 @@ func (k *Keys) allow(ak *store.APIKey) (ok bool, limit, remaining int, reset tim
 		k.limiters[ak.ID] = l
 	}
 	k.mu.Unlock()
-	r := l.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, ak.RateLimit, 0, now.Add(d), d
-	}
-	tokens := l.TokensAt(now)
-	missing := float64(ak.RateLimit) - tokens
-	full := now.Add(time.Duration(missing / float64(l.Limit()) * float64(time.Second)))
-	return true, ak.RateLimit, max(0, int(tokens)), full, 0
+	return takeFrom(l, ak.RateLimit, now, true)
 }
 
 // presentedKey returns the key of r: Authorization Bearer, X-API-Key, or
@@ -412,6 +422,16 @@ func (k *Keys) Middleware(next http.Handler, problem func(http.ResponseWriter, *
 			return
 		}
 		scope, protected := requiredScope(r)
+		api := strings.HasPrefix(cleanPath(r.URL.Path), "/api/")
+		if !protected && api {
+			// The cache webhook: signed, not keyed.
+			st := k.webhook.take(r, true)
+			st.set(w.Header())
+			if !st.ok {
+				problem(w, r, http.StatusTooManyRequests, fmt.Sprintf("more than %d webhook calls a minute from this address", st.limit))
+				return
+			}
+		}
 		if !protected {
 			if r.URL.Path == "/health" {
 				if raw := presentedKey(r, false); raw != "" {
@@ -431,6 +451,15 @@ func (k *Keys) Middleware(next http.Handler, problem func(http.ResponseWriter, *
 			raw, basic = basicKey(r)
 		}
 		ak, err := k.Authenticate(r.Context(), raw)
+		if err != nil && api {
+			// No valid key: the address's budget of such requests.
+			st := k.anon.take(r, true)
+			st.set(w.Header())
+			if !st.ok {
+				problem(w, r, http.StatusTooManyRequests, fmt.Sprintf("more than %d requests a minute without a valid API key from this address", st.limit))
+				return
+			}
+		}
 		switch {
 		case errors.Is(err, ErrNoKey), errors.Is(err, ErrUnknownKey):
 			if ui {
@@ -449,15 +478,11 @@ func (k *Keys) Middleware(next http.Handler, problem func(http.ResponseWriter, *
 			problem(w, r, http.StatusServiceUnavailable, "key lookup failed")
 			return
 		}
-		if strings.HasPrefix(cleanPath(r.URL.Path), "/api/") {
-			ok, limit, remaining, reset, retry := k.allow(ak)
-			h := w.Header()
-			h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
-			h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-			h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
-			if !ok {
-				h.Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
-				problem(w, r, http.StatusTooManyRequests, fmt.Sprintf("rate limit of %d requests per minute exceeded", limit))
+		if api {
+			st := k.allow(ak)
+			st.set(w.Header())
+			if !st.ok {
+				problem(w, r, http.StatusTooManyRequests, fmt.Sprintf("rate limit of %d requests per minute exceeded", st.limit))
 				return
 			}
 		}

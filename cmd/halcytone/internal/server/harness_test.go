@@ -81,6 +81,9 @@ func newTestServerWithSources(t testing.TB, sources func(*source.Registry), conf
 	metrics, err := telemetry.NewMetrics()
 	require.NoError(t, err)
 	ts.Keys = NewKeys(ts.Store, nil)
+	// The suites send thousands of keyless requests from one address; the
+	// budgets themselves are tested in TestAddressLimits.
+	ts.Keys.SetAddressLimits(1<<20, 1<<20)
 	cfg := Config{Engine: eng, Metrics: metrics, Keys: ts.Keys, Queue: ts.Queue, Version: "test", Reviewers: reviewers}
 	for _, c := range configure {
 		c(&cfg)

@@ -298,6 +298,11 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
 			h.Set("Access-Control-Allow-Headers", "authorization, content-type, x-api-key, idempotency-key, x-correlation-id")
 			h.Set("Access-Control-Max-Age", "600")
+			if strings.HasPrefix(cleanPath(r.URL.Path), "/api/") && s.cfg.Keys != nil {
+				// A preflight carries no key: the address's budget,
+				// read, not taken.
+				s.cfg.Keys.anon.take(r, false).set(h)
+			}
 			writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 			return
 		}
