@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/halcytone/halcytone"
+	"github.com/halcytone/halcytone/store"
 )
 
 // Limits of the job stream.
@@ -137,13 +138,29 @@ func isJobEvent(typ string) bool {
 	return false
 }
 
+// publicJob is j as the public stream carries it (API.md: "only job ids,
+// statuses, channels and times (no content)", in the shape of a SyncJob):
+// without metadata (anything the caller put there), error texts (a
+// platform's answer may quote the content), correlation id, and the
+// results' content ids and URLs. The full job is one keyed GET away.
+func publicJob(j SyncJob) SyncJob {
+	j.Metadata, j.Errors, j.CorrelationID = nil, nil, ""
+	if len(j.Results) > 0 {
+		rs := make(map[string]store.ChannelResult, len(j.Results))
+		for ch, r := range j.Results {
+			rs[ch] = store.ChannelResult{Status: r.Status, Sent: r.Sent, Timestamp: r.Timestamp}
+		}
+		j.Results = rs
+	}
+	return j
+}
+
 // publish sends a job event to every client that wants it.
 func (h *jobHub) publish(ev halcytone.Event) {
 	if ev.Job == nil || !isJobEvent(ev.Type) {
 		return
 	}
-	job := syncJobOf(ev.Job)
-	job.Metadata = nil // may hold anything the caller put there: not for a public stream
+	job := publicJob(syncJobOf(ev.Job))
 	at := ev.At
 	if at.IsZero() {
 		at = h.s.now()
