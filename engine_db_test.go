@@ -235,3 +235,47 @@ func TestEngineStoresPlatformTextSafely(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineSendsCancelledContentLater: on the real queues, a job that
+// takes over the deliveries of a cancelled, still scheduled job is
+// enqueued beside the cancelled job's entry and sends once.
+func TestEngineSendsCancelledContentLater(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range dbBackends(ctx) {
+		t.Run(name, func(t *testing.T) {
+			b := open(t)
+			email := mock.NewRecordingPublisher("email", content.ChannelEmail)
+			var eng *halcytone.Engine
+			q, err := b.queue(schedule.Config{
+				Workers:           2,
+				Worker:            schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error { return eng.Work(ctx, j, attempt) }),
+				FetchPollInterval: 50 * time.Millisecond,
+			})
+			require.NoError(t, err)
+			eng, err = halcytone.New(halcytone.Config{Store: b.store, Sources: source.NewRegistry(), Queue: q, Publishers: []publish.Publisher{email}})
+			require.NoError(t, err)
+			qctx, cancel := context.WithCancel(ctx)
+			require.NoError(t, q.Start(qctx))
+			t.Cleanup(func() {
+				stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+				defer stop()
+				_ = q.Stop(stopCtx)
+				cancel()
+			})
+			req := halcytone.Request{Content: update("Firmware 1.4 is coming"), Channels: []string{"email"}, PublishAt: time.Now().Add(time.Hour)}
+			first, err := eng.Generate(ctx, req)
+			require.NoError(t, err)
+			_, err = eng.Cancel(ctx, first.Job.ID)
+			require.NoError(t, err)
+			req.PublishAt = time.Time{}
+			again, err := eng.Generate(ctx, req)
+			require.NoError(t, err)
+			require.NotNil(t, again.Job)
+			require.Eventually(t, func() bool {
+				j, err := eng.Job(ctx, again.Job.ID)
+				return err == nil && j.Status == store.JobCompleted
+			}, time.Minute, 50*time.Millisecond)
+			assert.Len(t, email.Published(), 1)
+		})
+	}
+}

@@ -189,3 +189,36 @@ func TestWorkFollowsTheQueuesRetryPolicy(t *testing.T) {
 	assert.Equal(t, store.JobCompleted, j.Status, "the rate-limited last attempt waited and went through")
 	assert.Len(t, h.email.Published(), 1)
 }
+
+// TestCancelledContentIsSentByALaterJob: a scheduled job is cancelled and
+// the same content generated again to go out now: the new job takes over
+// the deliveries the cancelled one left unsent, once.
+func TestCancelledContentIsSentByALaterJob(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	req := halcytone.Request{Content: update("Firmware 1.4 is coming"), Channels: []string{"email", "twitter"}, PublishAt: time.Now().Add(time.Hour)}
+	res, err := h.eng.Generate(ctx, req)
+	require.NoError(t, err)
+	_, err = h.eng.Cancel(ctx, res.Job.ID)
+	require.NoError(t, err)
+
+	req.PublishAt = time.Time{}
+	again, err := h.eng.Generate(ctx, req)
+	require.NoError(t, err)
+	require.NotNil(t, again.Job)
+	h.wait(t)
+	j, err := h.eng.Job(ctx, again.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, j.Status)
+	assert.Equal(t, "success", j.Results["email"].Status, "%+v", j.Results)
+	assert.Len(t, h.email.Published(), 1)
+	assert.Len(t, h.x.Published(), 1)
+
+	third, err := h.eng.Generate(ctx, req)
+	require.NoError(t, err)
+	h.wait(t)
+	j, err = h.eng.Job(ctx, third.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "skipped", j.Results["email"].Status, "sent once")
+	assert.Len(t, h.email.Published(), 1)
+}

@@ -354,8 +354,9 @@ func resultStatus(j *store.Job) string {
 // release creates the job's deliveries and enqueues them in tx: the job
 // becomes scheduled (or pending when due now). A channel whose content was
 // already delivered is skipped, unless force gives the job its own keys;
-// a delivery that failed before, or that a dry run only recorded (when
-// this job is not a dry run), is taken over by this job.
+// a delivery that failed before, that a cancelled job left unsent, or that
+// a dry run only recorded (when this job is not a dry run), is taken over
+// by this job.
 func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force bool) (*store.Job, error) {
 	now := e.now().UTC()
 	results := map[string]store.ChannelResult{}
@@ -396,7 +397,10 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 				return nil, gerr
 			}
 			dry := dryRunOnly(prev)
-			if job.DryRun && prev.Status == store.DeliveryFailed && !e.failedDry(ctx, tx, prev) {
+			// Failed, or skipped by a cancelled job: it ended without being
+			// sent, and another job of the same content takes it over.
+			ended := prev.Status == store.DeliveryFailed || prev.Status == store.DeliverySkipped
+			if job.DryRun && ended && !e.failedDry(ctx, tx, prev) {
 				// A real delivery that failed keeps its progress (attempts,
 				// a thread's checkpoint) for a real retry: a dry run
 				// records under a key of its own instead of taking it over.
@@ -407,14 +411,15 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 				}
 				goto enqueue
 			}
-			if prev.Status != store.DeliveryFailed && !(dry && !job.DryRun) {
+			if !ended && !(dry && !job.DryRun) {
 				results[spelled] = store.ChannelResult{Status: "skipped", Error: "already " + string(prev.Status) + " by job " + prev.JobID, Timestamp: now}
 				continue
 			}
-			if dry {
+			if dry || prev.Status == store.DeliverySkipped {
 				// The dry run's queue entry still holds the key (River keeps
-				// completed entries unique for a while): enqueue under a key
-				// of this job, which Work maps back to the delivery.
+				// completed entries unique for a while), as may the cancelled
+				// job's, still scheduled: enqueue under a key of this job,
+				// which Work maps back to the delivery.
 				queueKey = d.IdempotencyKey + queueKeySep + job.ID
 			}
 			_, err = tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
@@ -464,8 +469,8 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 	})
 }
 
-// failedDry reports whether the failed delivery d was a dry run's: its
-// job was one, or it never had an attempt.
+// failedDry reports whether the failed or skipped delivery d was a dry
+// run's: its job was one, or it never had an attempt.
 func (e *Engine) failedDry(ctx context.Context, tx store.Tx, d *store.Delivery) bool {
 	if d.Attempts == 0 {
 		return true
