@@ -619,7 +619,12 @@ func (c *CRM) do(req *http.Request, op string, sent bool, out any) error {
 		return &content.Error{Class: content.Retryable, Op: op, Err: err}
 	}
 	if resp.StatusCode/100 != 2 {
-		return classifyStatus(op, resp, body, c.now())
+		ce := classifyStatus(op, resp, body, c.now())
+		if ce.Class == content.OutcomeUnknown && !sent {
+			// A read that timed out changed nothing: try it again.
+			ce.Class = content.Retryable
+		}
+		return ce
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		class := content.Retryable

@@ -350,3 +350,26 @@ func TestNewCRMRejectsBadConfig(t *testing.T) {
 		assert.Error(t, err)
 	}
 }
+
+// TestCRMGatewayTimeoutOnAReadIsRetryable: a 504 (or 408) to a GET (the
+// campaign lookup, a page of subscribers) changed nothing, so it is
+// Retryable, not OutcomeUnknown (which the engine never resends): the
+// send goes on and completes.
+func TestCRMGatewayTimeoutOnAReadIsRetryable(t *testing.T) {
+	fake := mock.StartCRM(t, apiKey)
+	fake.Seed(120, 0)
+	d := newsletterDelivery("A gateway timed out")
+
+	once := newCRM(t, fake, func(c *email.CRMConfig) { c.MaxTries = 1 })
+	fake.FailNext(1, http.StatusGatewayTimeout, 0) // the first request: GET of the campaign
+	_, err := once.Publish(t.Context(), d)
+	require.Error(t, err)
+	assert.Equal(t, content.Retryable, content.ClassOf(err), "%v", err)
+	assert.Empty(t, fake.Batches(d.IdempotencyKey))
+
+	fake.FailNext(1, http.StatusRequestTimeout, 0)
+	r, err := newCRM(t, fake, nil).Publish(t.Context(), d)
+	require.NoError(t, err, "the client's own retry gets past it")
+	assert.Equal(t, 120, r.Sent)
+	assert.Equal(t, 0, fake.Duplicates())
+}

@@ -48,7 +48,8 @@ func classifyStatus(op string, resp *http.Response, body []byte, now time.Time) 
 	case s == http.StatusNotFound:
 		e.Class = content.NotFound
 	case s == http.StatusRequestTimeout, s == http.StatusGatewayTimeout:
-		// The request reached the server, which may have acted on it.
+		// The request reached the server, which may have acted on it
+		// (a write; CRM.do makes a read Retryable).
 		e.Class = content.OutcomeUnknown
 	case s >= 500:
 		e.Class = content.Retryable
