@@ -318,9 +318,22 @@ func (s *SMTP) message(key string, nl *content.Newsletter, r Recipient) (*gomail
 
 // smtpProgress is the checkpointed state of an SMTP send.
 type smtpProgress struct {
-	Sent int       `json:"sent"` // recipients reached, in order
+	Sent int       `json:"sent"` // recipients handled, in order
 	Done bool      `json:"done"`
 	At   time.Time `json:"at,omitzero"`
+	// Refused are the recipients whose address the server refused for
+	// good (a 5xx to RCPT TO), among the first Sent.
+	Refused []string `json:"refused,omitempty"`
+}
+
+// receipt is the receipt of a completed send: Sent counts the recipients
+// the server accepted, and Status says how many it refused.
+func (p smtpProgress) receipt(id string) publish.Receipt {
+	status := "sent"
+	if n := len(p.Refused); n > 0 {
+		status = fmt.Sprintf("sent; %d recipient(s) refused: %s", n, strings.Join(p.Refused[:min(n, 5)], ", "))
+	}
+	return publish.Receipt{ExternalID: id, Status: status, Sent: p.Sent - len(p.Refused), At: p.At}
 }
 
 // ahead reports whether p records more of a send than q.
@@ -358,7 +371,10 @@ func (p smtpProgress) ahead(q smtpProgress) bool {
 // Failures are *content.Error values: credentials refused (535, 534)
 // AuthExpired; a failed TLS handshake (an untrusted certificate, say),
 // STARTTLS missing under TLSMandatory or AUTH not offered Permanent; a
-// 5xx to RCPT TO or DATA InvalidContent, any other 5xx Permanent; 4xx
+// 5xx to DATA InvalidContent; a 5xx to one RCPT TO refuses that recipient
+// alone (the receipt's Status names the refused, its Sent counts the
+// others), and InvalidContent only when the server took no recipient at
+// all; any other 5xx Permanent; 4xx
 // replies and network failures before the content went out Retryable; a
 // checkpoint that cannot be read Retryable, one that cannot be decoded
 // Permanent.
@@ -395,15 +411,37 @@ func (s *SMTP) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt
 				return publish.Receipt{}, err
 			}
 			if err := s.send(ctx, m); err != nil {
-				return publish.Receipt{}, err
+				if !refusedRecipient(err) {
+					return publish.Receipt{}, err
+				}
+				// One address the server does not take (an old mailbox)
+				// must not stop the newsletter for everyone after it.
+				p.Refused = append(p.Refused, rcpts[i].Email)
+				s.log.WarnContext(ctx, "email-smtp: recipient refused; going on with the others", "key", key, "recipient", rcpts[i].Email, "error", err)
 			}
 			p.Sent = i + 1
 			save()
 		}
+		if len(rcpts) > 0 && len(p.Refused) == p.Sent {
+			// Not one address taken: more likely the server's setup (a
+			// relay it refuses) than every mailbox. Start afresh next time.
+			refused := len(p.Refused)
+			p.Sent, p.Refused = 0, nil
+			save()
+			return publish.Receipt{}, &content.Error{Class: content.InvalidContent, Op: op, Field: "recipients",
+				Err: fmt.Errorf("the server refused every recipient (%d)", refused)}
+		}
 		p.Done, p.At = true, s.now().UTC()
 		save()
 	}
-	return publish.Receipt{ExternalID: key + "@" + s.domain, Status: "sent", Sent: p.Sent, At: p.At}, nil
+	return p.receipt(key + "@" + s.domain), nil
+}
+
+// refusedRecipient reports whether err is the server's permanent refusal
+// of one recipient (a 5xx to RCPT TO).
+func refusedRecipient(err error) bool {
+	var ce *content.Error
+	return errors.As(err, &ce) && ce.Class == content.InvalidContent && ce.Field == "recipients"
 }
 
 // Lookup answers from the checkpoint (and the progress kept in memory):
@@ -416,7 +454,7 @@ func (s *SMTP) Lookup(ctx context.Context, key string) (publish.Receipt, bool, e
 	if err != nil || !p.Done {
 		return publish.Receipt{}, false, err
 	}
-	return publish.Receipt{ExternalID: key + "@" + s.domain, Status: "sent", Sent: p.Sent, At: p.At}, true, nil
+	return p.receipt(key + "@" + s.domain), true, nil
 }
 
 // load returns the progress of the send of key: the Checkpoint's, or the

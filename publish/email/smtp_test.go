@@ -444,3 +444,32 @@ func TestNewSMTPRejectsBadConfig(t *testing.T) {
 		assert.Error(t, err)
 	}
 }
+
+// TestSMTPRefusedRecipientDoesNotStopTheOthers: one address the server
+// refuses for good (550 to RCPT TO) is recorded and passed over; the
+// newsletter reaches everyone else, once, and the receipt says who was
+// refused.
+func TestSMTPRefusedRecipientDoesNotStopTheOthers(t *testing.T) {
+	srv := startSMTP(t)
+	p := newSMTP(t, srv, nil)
+	srv.failRcptOnce("bob@example.com", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
+	d := newsletterDelivery("Refused")
+	r, err := p.Publish(t.Context(), d)
+	require.NoError(t, err)
+	assert.Equal(t, 2, r.Sent)
+	assert.Contains(t, r.Status, "1 recipient(s) refused: bob@example.com")
+	var to []string
+	for _, m := range srv.received() {
+		to = append(to, m.To...)
+	}
+	assert.ElementsMatch(t, []string{"ada@example.com", "cy@example.com"}, to)
+
+	again, err := p.Publish(t.Context(), d)
+	require.NoError(t, err)
+	assert.Equal(t, r, again, "done: nothing sent again")
+	assert.Len(t, srv.received(), 2)
+	got, ok, err := p.Lookup(t.Context(), d.IdempotencyKey)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, r.Status, got.Status)
+}
