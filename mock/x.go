@@ -572,7 +572,7 @@ func (x *X) tweet(w http.ResponseWriter, id string) {
 // xTweetJSON is p in the shape of the X API's tweet object, with
 // referenced_tweets for a reply.
 func xTweetJSON(p socialPost) map[string]any {
-	t := map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}
+	t := map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}, "created_at": p.At.UTC().Format("2006-01-02T15:04:05.000Z")}
 	if p.ReplyTo != "" {
 		t["referenced_tweets"] = []map[string]string{{"type": "replied_to", "id": p.ReplyTo}}
 	}

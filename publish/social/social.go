@@ -73,6 +73,9 @@ type Record struct {
 	// Unsure is true while a part was sent without a known outcome: the
 	// next attempt searches the platform for it before sending again.
 	Unsure bool
+	// Began is when the first part was first sent: a post made before it
+	// (less a clock skew) is not this delivery's, however alike.
+	Began time.Time `json:",omitzero"`
 }
 
 // KeyStore journals deliveries by idempotency key. Implementations must

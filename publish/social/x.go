@@ -58,7 +58,10 @@ type XConfig struct {
 // and X's HTML escapes (&amp;, &lt;, &gt;) are read as the characters
 // they stand for. Everything else must be equal: a post worded
 // differently is not a match (posts differing only in their links look
-// alike; of those, the newest wins). A post whose link has no scheme (a
+// alike; of those, the newest wins), nor is a first part posted before
+// the delivery began to send (Record.Began, less five minutes of clock
+// skew; X's created_at): last week's post with another link is not this
+// week's. A post whose link has no scheme (a
 // bare domain such as example.com, which X also rewrites) is not
 // recognised; Lookup then reports not found and the delivery stays for a
 // person to reconcile, as the engine does with any OutcomeUnknown it
@@ -227,6 +230,9 @@ func (x *X) Publish(ctx context.Context, d publish.Delivery) (publish.Receipt, e
 			body.Reply = &xReply{InReplyToTweetID: rec.IDs[i-1]}
 		}
 		rec.Unsure = true
+		if rec.Began.IsZero() {
+			rec.Began = x.cfg.Now().UTC()
+		}
 		if err := x.put(ctx, op, key, rec); err != nil {
 			return publish.Receipt{}, err
 		}
@@ -379,6 +385,10 @@ func (x *X) Lookup(ctx context.Context, key string) (publish.Receipt, bool, erro
 	return receiptOf(rec), true, nil
 }
 
+// xClockSkew is how far X's clock and ours may disagree when reconcile
+// tells a post made for this delivery from an older one.
+const xClockSkew = 5 * time.Minute
+
 // reconcile searches the recent posts for the parts of rec not yet
 // journalled as posted, journals those found in order, and marks rec done
 // when all are. Callers hold the key's lock.
@@ -391,6 +401,9 @@ func (x *X) reconcile(ctx context.Context, op, key string, rec Record) (Record, 
 		id := ""
 		want := xComparable(rec.Texts[i])
 		for _, t := range recent { // newest first: the latest match wins
+			if i == 0 && !rec.Began.IsZero() && !t.CreatedAt.IsZero() && t.CreatedAt.Before(rec.Began.Add(-xClockSkew)) {
+				continue // an older post alike (last week's, with another link)
+			}
 			if xSameText(want, t.Text) && (i == 0 || t.replyTo() == rec.IDs[i-1]) {
 				id = t.ID
 				break
@@ -437,8 +450,9 @@ func xSameText(want, got string) bool {
 
 // xTweet is a post as listed by GET /2/users/{id}/tweets.
 type xTweet struct {
-	ID               string `json:"id"`
-	Text             string `json:"text"`
+	ID               string    `json:"id"`
+	Text             string    `json:"text"`
+	CreatedAt        time.Time `json:"created_at"`
 	ReferencedTweets []struct {
 		Type string `json:"type"`
 		ID   string `json:"id"`
@@ -461,7 +475,7 @@ func (x *X) recent(ctx context.Context, op string) ([]xTweet, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{"max_results": {strconv.Itoa(x.cfg.LookupDepth)}, "tweet.fields": {"referenced_tweets"}}
+	q := url.Values{"max_results": {strconv.Itoa(x.cfg.LookupDepth)}, "tweet.fields": {"referenced_tweets,created_at"}}
 	r, err := do(ctx, x.cfg.Client, op, http.MethodGet, x.base+"/2/users/"+url.PathEscape(uid)+"/tweets?"+q.Encode(), x.header(""), nil)
 	if err != nil {
 		return nil, err

@@ -3,10 +3,13 @@ package social_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -455,4 +458,57 @@ func TestXLookupReadsHTMLEscapedText(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, "7", r.ExternalID)
+}
+
+// dropFirstPost reports the next POST written, then loses the connection
+// before it reaches X: the client cannot tell whether X got it.
+type dropFirstPost struct {
+	armed atomic.Bool
+	next  http.RoundTripper
+}
+
+func (d *dropFirstPost) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && d.armed.CompareAndSwap(true, false) {
+		if tr := httptrace.ContextClientTrace(r.Context()); tr != nil && tr.WroteRequest != nil {
+			tr.WroteRequest(httptrace.WroteRequestInfo{})
+		}
+		return nil, errors.New("connection reset by peer")
+	}
+	return d.next.RoundTrip(r)
+}
+
+// TestXReconcileIgnoresOlderLookAlikes: last week's post differs from
+// this week's only in its link, which reconciliation wildcards. When
+// this week's post is lost on the way, Lookup must not take last week's
+// for it: only posts made since the delivery began count.
+func TestXReconcileIgnoresOlderLookAlikes(t *testing.T) {
+	fx := mock.StartX(t, "tok")
+	keys := &social.MemoryKeyStore{}
+	week1, err := social.NewX(social.XConfig{Endpoint: fx.URL(), Token: "tok", Keys: keys})
+	require.NoError(t, err)
+	bundle := func(text string) *content.Bundle {
+		return &content.Bundle{Social: []content.SocialPost{{Platform: content.PlatformTwitter, Text: text}}}
+	}
+	r1, err := week1.Publish(t.Context(), publish.Delivery{IdempotencyKey: "hc_week1", Channel: content.ChannelTwitter,
+		Platform: content.PlatformTwitter, Bundle: bundle("Release notes are out: https://blog.example.com/releases/1")})
+	require.NoError(t, err)
+
+	rt := &dropFirstPost{next: http.DefaultTransport}
+	rt.armed.Store(true)
+	later := func() time.Time { return time.Now().Add(7 * 24 * time.Hour) }
+	week2, err := social.NewX(social.XConfig{Endpoint: fx.URL(), Token: "tok", Keys: keys, Now: later, Client: &http.Client{Transport: rt}})
+	require.NoError(t, err)
+	d2 := publish.Delivery{IdempotencyKey: "hc_week2", Channel: content.ChannelTwitter, Platform: content.PlatformTwitter,
+		Bundle: bundle("Release notes are out: https://blog.example.com/releases/2")}
+	_, err = week2.Publish(t.Context(), d2)
+	require.Equal(t, content.OutcomeUnknown, content.ClassOf(err), "%v", err)
+
+	_, ok, err := week2.Lookup(t.Context(), "hc_week2")
+	require.NoError(t, err)
+	assert.False(t, ok, "last week's post %s is not this week's", r1.ExternalID)
+
+	r2, err := week2.Publish(t.Context(), d2)
+	require.NoError(t, err)
+	assert.NotEqual(t, r1.ExternalID, r2.ExternalID)
+	assert.Len(t, fx.Tweets(), 2)
 }
