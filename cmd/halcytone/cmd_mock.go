@@ -33,6 +33,10 @@ type mockServices struct {
 	notionDB string
 }
 
+// mockNotionDB is the id of the Notion database the fakes serve: 32 hex
+// digits, as the Notion source wants an id.
+const mockNotionDB = "5ca1ab1e0000400080000000000da7a5"
+
 // startMocks starts every fake publishing and source service on loopback
 // ports, seeded with demo data.
 func startMocks() (*mockServices, error) {
@@ -46,7 +50,7 @@ func startMocks() (*mockServices, error) {
 		mock.CRMSubscriber{ID: "sub-002", Name: "Grace Hopper", Email: "grace@example.com"},
 		mock.CRMSubscriber{ID: "sub-003", Name: "Test Inbox", Email: "test@example.com", Test: true},
 	)
-	m.notionDB = m.notion.AddDatabase("demo-updates", "Weekly updates")
+	m.notionDB = m.notion.AddDatabase(mockNotionDB, "Weekly updates")
 	if _, err := m.notion.AddPage(m.notionDB, mock.NotionPage{
 		Title: "Breathing sessions are back", Category: "Update", Date: "2026-11-20",
 		Content: "Our guided breathing sessions return next week, with two new techniques and a longer cool-down.",

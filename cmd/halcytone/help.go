@@ -99,7 +99,7 @@ demo credentials printed. They run until interrupted (Ctrl-C).`,
     . ./mock.env && halcytone serve
 
 Generate from the fake Notion database it prints:
-    . ./mock.env && halcytone generate notion:demo-updates`,
+    . ./mock.env && halcytone generate notion:5ca1ab1e0000400080000000000da7a5`,
 			seeAlso: "halcytone serve -h, the five-minute tour in README.md",
 		},
 		"keys": {

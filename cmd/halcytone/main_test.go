@@ -156,3 +156,18 @@ func TestGenerateGoogleDocsFromEnvironment(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "Meet the Pulse sensor")
 }
+
+// TestMockNotionDocumentGenerates: the Notion document `halcytone mock`
+// advertises is one the Notion source reads.
+func TestMockNotionDocumentGenerates(t *testing.T) {
+	m, err := startMocks()
+	require.NoError(t, err)
+	t.Cleanup(m.close)
+	env := map[string]string{}
+	for _, kv := range m.env() {
+		env[kv[0]] = kv[1]
+	}
+	code, out, errOut := runCmd(t, env, "generate", "--format", "json", "notion:"+m.notionDB)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Breathing sessions are back")
+}
