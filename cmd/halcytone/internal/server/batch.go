@@ -301,8 +301,13 @@ func (s *Server) batchPlan(ctx context.Context, rec *batchRecord, b *BatchReques
 	start := s.now()
 	if b.Start != "" {
 		var err error
+		now := start
 		if start, err = parseScheduleTime(b.Start, s.cfg.Location, start); err != nil {
 			return invalid("start", "%v", err)
+		}
+		if start.Before(now.Add(-time.Minute)) {
+			// A plan over the past would publish every slot at once.
+			return invalid("start", "%s is in the past", start.UTC().Format(time.RFC3339))
 		}
 	}
 	plan, err := schedule.Plan(schedule.PlanRequest{

@@ -213,6 +213,7 @@ func TestBatchLimitsAndForms(t *testing.T) {
 		"no document":   {"period": "day", "count": 2, "channels": []string{"email"}},
 		"bad channel":   {"period": "day", "count": 2, "document_id": "sample:", "channels": []string{"pigeon"}},
 		"bad time zone": {"period": "day", "count": 2, "document_id": "sample:", "timezone": "Mars/Olympus"},
+		"past start":    {"period": "day", "count": 2, "document_id": "sample:", "start": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)},
 	} {
 		res := ts.do(t, "POST", "/api/v2/batch/generate", ts.Admin, body)
 		assert.Equal(t, http.StatusUnprocessableEntity, res.Status, "%s: %s", name, res.Body)
