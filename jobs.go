@@ -23,7 +23,8 @@ func (e *Engine) Jobs(ctx context.Context, f store.JobFilter) (store.JobPage, er
 }
 
 // Cancel stops a job that has not finished: its queued deliveries are
-// dropped from the queue and marked skipped. A finished job gives an error
+// dropped from the queue and marked skipped, and an open approval request
+// is withdrawn (approval.Gate.Withdraw). A finished job gives an error
 // wrapping ErrJobFinished and the job as it is.
 func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 	var job *store.Job
@@ -51,8 +52,21 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 				}
 			}
 		}
+		// Its review closes with it: a cancelled job's content will not go
+		// out, and approving it would mean nothing.
+		var summary *store.JobApproval
+		if j.Approval != nil && j.Approval.RequestID != "" {
+			a, err := e.gate.Withdraw(ctx, tx, j.Approval.RequestID, approval.SystemActor, "job cancelled")
+			if err != nil {
+				return err
+			}
+			summary = approval.Summary(a)
+		}
 		job, err = tx.UpdateJob(ctx, id, func(j *store.Job) error {
 			j.Status, j.CompletedAt = store.JobCancelled, now
+			if summary != nil {
+				j.Approval = summary
+			}
 			return nil
 		})
 		return err

@@ -140,3 +140,28 @@ func TestRefreshKeepsTheRequestsOptions(t *testing.T) {
 	}
 	assert.True(t, strings.Contains(rec.Bundle.Social[0].Text, "seven"), "the edit is in")
 }
+
+// TestCancelWithdrawsTheApproval: cancelling a job awaiting approval
+// closes its review; a decision on it afterwards is refused.
+func TestCancelWithdrawsTheApproval(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
+	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
+	require.NoError(t, err)
+	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+
+	j, err := h.eng.Cancel(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCancelled, j.Status)
+	assert.Equal(t, string(store.ApprovalRejected), j.Approval.State)
+	a, err := h.store.GetApproval(ctx, res.Approval.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.ApprovalRejected, a.State)
+	assert.Equal(t, approval.ActionWithdrawn, a.Audit[len(a.Audit)-1].Action)
+
+	_, err = h.eng.Decide(ctx, res.Approval.ID, approval.DecisionInput{Reviewer: "mark", Decision: approval.Approve})
+	require.ErrorIs(t, err, approval.ErrFinished)
+	h.wait(t)
+	assert.Empty(t, h.email.Published())
+}

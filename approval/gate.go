@@ -37,6 +37,7 @@ const (
 	ActionApproved       = "approved"
 	ActionEscalated      = "escalated"
 	ActionReset          = "reset"
+	ActionWithdrawn      = "withdrawn"
 )
 
 // SystemActor is the audit actor of what the Gate does by itself:
@@ -265,6 +266,37 @@ func (g *Gate) ResetFor(ctx context.Context, q store.Queries, id, newHash, actor
 		return req, nil, nil
 	}
 	return req, []Event{{Type: EventRequested, Request: req, At: now}}, nil
+}
+
+// Withdraw closes an unfinished request (pending or waiting for changes)
+// whose job will not go out, such as a cancelled one: it is rejected, its
+// audit trail says "withdrawn" by actor with reason, and later decisions
+// on it are refused (ErrFinished). A finished request is returned as it
+// is.
+func (g *Gate) Withdraw(ctx context.Context, q store.Queries, id, actor, reason string) (*store.ApprovalRequest, error) {
+	q, err := g.queries(q)
+	if err != nil {
+		return nil, err
+	}
+	if actor == "" {
+		actor = SystemActor
+	}
+	now := g.now()
+	req, err := q.UpdateApproval(ctx, id, func(r *store.ApprovalRequest) error {
+		if r.State != store.ApprovalPending && r.State != store.ApprovalChangesRequested {
+			return errUnchanged
+		}
+		r.State, r.UpdatedAt = store.ApprovalRejected, now
+		r.Audit = append(r.Audit, store.AuditEntry{At: now, Actor: actor, Action: ActionWithdrawn, Comment: reason})
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		req, err = q.GetApproval(ctx, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("approval: withdraw %s: %w", id, err)
+	}
+	return req, nil
 }
 
 // errUnchanged aborts an atomic update that has nothing to change, so that
