@@ -9,6 +9,7 @@ import (
 
 	"github.com/halcytone/halcytone/approval"
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/publish"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -86,7 +87,8 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 // Retry starts a new job for the same bundle and channels as a failed or
 // partial one; its metadata names the original under "retry_of". Channels
 // that were delivered are skipped; failed ones are delivered again. Other
-// statuses give an error wrapping ErrJobFinished.
+// statuses give an error wrapping ErrJobFinished; a retry of the same job
+// still sending gives one wrapping store.ErrConflict.
 func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 	var job *store.Job
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
@@ -97,6 +99,23 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 		if old.Status != store.JobFailed && old.Status != store.JobPartial {
 			job = old
 			return fmt.Errorf("%w: job %s is %s; only failed or partial jobs can be retried", ErrJobFinished, id, old.Status)
+		}
+		// A retry already under way holds the channels' deliveries: a
+		// second one would only skip them and report success.
+		for _, spelled := range old.Channels {
+			ch, err := content.ParseChannel(spelled)
+			if err != nil {
+				continue
+			}
+			platform, _ := ch.Platform()
+			d, err := tx.GetDelivery(ctx, publish.IdempotencyKey(old.ContentHash, ch, platform, ""))
+			if err != nil {
+				continue
+			}
+			if d.JobID != old.ID && d.Status == store.DeliveryPending {
+				job = old
+				return fmt.Errorf("%w: job %s is being retried by job %s", store.ErrConflict, id, d.JobID)
+			}
 		}
 		now := e.now().UTC()
 		meta := maps.Clone(old.Metadata)

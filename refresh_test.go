@@ -2,6 +2,7 @@ package halcytone_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -164,4 +165,29 @@ func TestCancelWithdrawsTheApproval(t *testing.T) {
 	require.ErrorIs(t, err, approval.ErrFinished)
 	h.wait(t)
 	assert.Empty(t, h.email.Published())
+}
+
+// TestRetryWhileARetryRuns: a second retry of a job whose first retry is
+// still sending is a conflict, not a job that skips every channel and
+// reports success.
+func TestRetryWhileARetryRuns(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.email.FailNext(&content.Error{Class: content.Permanent, Err: errors.New("mailbox closed")})
+	res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Pulse pre-orders open soon"), Channels: []string{"email", "twitter"}})
+	require.NoError(t, err)
+	h.wait(t)
+	require.NoError(t, h.queue.Stop(ctx)) // the first retry stays pending
+	first, err := h.eng.Retry(ctx, res.Job.ID)
+	require.NoError(t, err)
+	_, err = h.eng.Retry(ctx, res.Job.ID)
+	require.ErrorIs(t, err, store.ErrConflict)
+	assert.Contains(t, err.Error(), first.ID)
+
+	require.NoError(t, h.queue.Start(ctx))
+	h.wait(t)
+	j, err := h.eng.Job(ctx, first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, j.Status)
+	assert.Len(t, h.email.Published(), 1)
 }
