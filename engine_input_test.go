@@ -80,3 +80,21 @@ func TestFarDateIsInvalidContent(t *testing.T) {
 	require.NotEmpty(t, res.Report.Issues)
 	assert.Equal(t, "date", res.Report.Issues[0].Field)
 }
+
+// TestPreviewSaysValidationFailed: a preview of content that fails
+// validation says so, as Generate would, and still carries the bundle.
+func TestPreviewSaysValidationFailed(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	ok, err := h.eng.Preview(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"email"}})
+	require.NoError(t, err)
+	assert.Equal(t, halcytone.StatusPreview, ok.Status)
+
+	bad := update("Breathing tips for travel")
+	bad.Body = "Short."
+	res, err := h.eng.Preview(ctx, halcytone.Request{Content: bad, Channels: []string{"email"}})
+	require.NoError(t, err)
+	assert.Equal(t, halcytone.StatusValidationFailed, res.Status)
+	assert.False(t, res.Report.Valid)
+	assert.NotNil(t, res.Bundle)
+}

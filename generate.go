@@ -223,7 +223,10 @@ func (e *Engine) assemble(ctx context.Context, req *Request, r *resolved) (*cont
 	return b, rep, nil
 }
 
-// Preview fetches, assembles and validates, and stores nothing.
+// Preview fetches, assembles and validates, and stores nothing. Its
+// Result has the bundle and the report either way, and the status
+// Generate would give content that fails validation
+// (StatusValidationFailed), else StatusPreview.
 func (e *Engine) Preview(ctx context.Context, req Request) (res *Result, err error) {
 	defer e.observeGeneration(time.Now(), &res)
 	r, err := e.resolve(ctx, &req)
@@ -234,7 +237,11 @@ func (e *Engine) Preview(ctx context.Context, req Request) (res *Result, err err
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Status: StatusPreview, Document: r.doc, Bundle: b, Report: rep}, nil
+	status := StatusPreview
+	if rep != nil && !rep.Valid {
+		status = StatusValidationFailed // as Generate would answer
+	}
+	return &Result{Status: status, Document: r.doc, Bundle: b, Report: rep}, nil
 }
 
 // Validate checks typed content alone.
