@@ -11,6 +11,8 @@ import (
 
 	"github.com/halcytone/halcytone"
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/source"
+	"github.com/halcytone/halcytone/store"
 	"github.com/halcytone/halcytone/telemetry"
 )
 
@@ -97,4 +99,17 @@ func TestPreviewSaysValidationFailed(t *testing.T) {
 	assert.Equal(t, halcytone.StatusValidationFailed, res.Status)
 	assert.False(t, res.Report.Valid)
 	assert.NotNil(t, res.Bundle)
+}
+
+// TestScheduleRefusesAnUnknownScheme: a schedule whose document no source
+// reads would fail every run; it is refused when created.
+func TestScheduleRefusesAnUnknownScheme(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.eng.CreateSchedule(context.Background(), store.Schedule{Name: "bad", Cron: "0 10 * * TUE", Timezone: "UTC", DocumentID: "nosuch:thing", Channels: []string{"email"}})
+	require.ErrorIs(t, err, source.ErrUnknownScheme)
+	var ce *content.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "document_id", ce.Field)
+	_, err = h.eng.CreateSchedule(context.Background(), store.Schedule{Name: "good", Cron: "0 10 * * TUE", Timezone: "UTC", DocumentID: "MEM:weekly", Channels: []string{"email"}})
+	assert.NoError(t, err, "a known scheme in any case")
 }

@@ -4,20 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/schedule"
+	"github.com/halcytone/halcytone/source"
 	"github.com/halcytone/halcytone/store"
 )
 
-// CreateSchedule checks a recurring schedule (its cron spec, time zone and
-// channels), computes its next run and stores it, enabled. Errors are
+// CreateSchedule checks a recurring schedule (its cron spec, time zone,
+// channels, and its document's scheme when the sources list theirs),
+// computes its next run and stores it, enabled. Errors are
 // *content.Error values of class InvalidContent naming the field, wrapping
 // schedule.ErrInvalidCron or schedule.ErrUnknownTimeZone where they apply.
 func (e *Engine) CreateSchedule(ctx context.Context, s store.Schedule) (*store.Schedule, error) {
 	if s.DocumentID == "" {
 		return nil, invalidRequest("document_id", "a schedule needs a document_id")
+	}
+	// Every run would fail on a scheme no source reads: say so now, when
+	// the sources can tell (source.Registry can).
+	if l, ok := e.sources.(interface{ Schemes() []string }); ok {
+		if known := l.Schemes(); len(known) > 0 && !slices.Contains(known, sourceLabel(s.DocumentID)) {
+			return nil, &content.Error{Class: content.InvalidContent, Op: "halcytone: schedule", Field: "document_id",
+				Err: fmt.Errorf("%w: reference %q (known schemes: %s)", source.ErrUnknownScheme, s.DocumentID, strings.Join(known, ", "))}
+		}
 	}
 	rec, err := schedule.ParseRecurrence(s.Cron, s.Timezone)
 	if err != nil {

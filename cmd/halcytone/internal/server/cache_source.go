@@ -55,6 +55,15 @@ func isPreview(ctx context.Context) bool {
 	return v
 }
 
+// Schemes returns the schemes of the source it wraps, when that lists
+// them (source.Registry does), else none.
+func (s *cachedSource) Schemes() []string {
+	if l, ok := s.next.(interface{ Schemes() []string }); ok {
+		return l.Schemes()
+	}
+	return nil
+}
+
 // Fetch implements source.Source.
 func (s *cachedSource) Fetch(ctx context.Context, ref string) (*content.Document, error) {
 	scheme, rest, ok := strings.Cut(strings.TrimSpace(ref), ":")
