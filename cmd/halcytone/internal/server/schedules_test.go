@@ -127,3 +127,23 @@ func TestSchedulesInvalid(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status, "%s", res.Body)
 	assert.JSONEq(t, `{"schedules":[],"total":0}`, string(res.Body))
 }
+
+// TestLocalTimeInASpringForwardGap: a local schedule_time the clock skips
+// (02:30 on the night New York springs forward) is the first instant after
+// the gap, 03:00 EDT, as recurrences treat gaps, not an hour earlier.
+func TestLocalTimeInASpringForwardGap(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	now := time.Date(2027, 1, 10, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]string{
+		"2027-03-14T02:30":    "2027-03-14T07:00:00Z",
+		"2027-03-14T02:00:30": "2027-03-14T07:00:00Z",
+		"2027-03-14T03:30":    "2027-03-14T07:30:00Z",
+		"2027-03-14T01:59":    "2027-03-14T06:59:00Z",
+		"2027-11-07T01:30":    "2027-11-07T05:30:00Z", // the repeated hour: its first time
+	} {
+		got, err := parseScheduleTime(in, ny, now)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got.Format(time.RFC3339), in)
+	}
+}
