@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/heap"
 	"container/list"
 	"context"
 	"encoding/json"
@@ -81,6 +82,7 @@ type Cache struct {
 	entries   map[string]*cacheEntry
 	lru       *list.List // of *cacheEntry, most recently used first
 	age       *list.List // of *cacheEntry, oldest first
+	expiry    expiryHeap // of *cacheEntry, soonest to expire first
 	tags      map[string]map[string]struct{}
 	bytes     int64
 	expSum    float64 // sum over entries of (expires - base) in seconds
@@ -101,6 +103,30 @@ type cacheEntry struct {
 	expires time.Time
 	lruEl   *list.Element
 	ageEl   *list.Element
+	heapIdx int // in Cache.expiry
+}
+
+// expiryHeap orders entries by expiry (container/heap), so that a sweep
+// finds every expired entry, whatever its TTL, not only the oldest ones.
+type expiryHeap []*cacheEntry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx, h[j].heapIdx = i, j
+}
+func (h *expiryHeap) Push(x any) {
+	e := x.(*cacheEntry)
+	e.heapIdx = len(*h)
+	*h = append(*h, e)
+}
+func (h *expiryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return e
 }
 
 // cacheCounters are the running figures of one target.
@@ -244,6 +270,7 @@ func (c *Cache) Set(key string, value any, o CacheOptions) bool {
 	e := &cacheEntry{key: key, value: value, target: cacheNormTarget(o.Target), tags: slices.Compact(slices.Sorted(slices.Values(o.Tags))), size: size, created: now, expires: now.Add(ttl)}
 	e.lruEl = c.lru.PushFront(e)
 	e.ageEl = c.age.PushBack(e)
+	heap.Push(&c.expiry, e)
 	c.entries[key] = e
 	for _, t := range e.tags {
 		set := c.tags[t]
@@ -280,6 +307,7 @@ func (c *Cache) remove(e *cacheEntry) {
 	delete(c.entries, e.key)
 	c.lru.Remove(e.lruEl)
 	c.age.Remove(e.ageEl)
+	heap.Remove(&c.expiry, e.heapIdx)
 	for _, t := range e.tags {
 		if set := c.tags[t]; set != nil {
 			delete(set, e.key)
@@ -303,15 +331,11 @@ func (c *Cache) remove(e *cacheEntry) {
 	}
 }
 
-// sweepLocked drops the expired entries at the old end of the cache: each
-// entry is dropped once, so the cost is constant on average.
+// sweepLocked drops every expired entry, soonest to expire first: each
+// entry is dropped once, at O(log n).
 func (c *Cache) sweepLocked(now time.Time) {
-	for el := c.age.Front(); el != nil; el = c.age.Front() {
-		e := el.Value.(*cacheEntry)
-		if now.Before(e.expires) {
-			return
-		}
-		c.remove(e)
+	for len(c.expiry) > 0 && !now.Before(c.expiry[0].expires) {
+		c.remove(c.expiry[0])
 		c.expired++
 	}
 }

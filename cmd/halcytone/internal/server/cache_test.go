@@ -235,3 +235,21 @@ func TestCacheConcurrent(t *testing.T) {
 	c.Clear()
 	assert.Zero(t, c.Stats().Bytes)
 }
+
+// TestCacheStatsCountOnlyLiveEntries: an entry with a short TTL that sits
+// behind an older one with a long TTL is dropped when it expires, so the
+// statistics count live entries only (and their average TTL is not
+// pulled below zero by the dead).
+func TestCacheStatsCountOnlyLiveEntries(t *testing.T) {
+	clk := newCacheClock()
+	c := NewCache(CacheConfig{Now: clk.Now})
+	require.True(t, c.Set("long", "L", CacheOptions{TTL: 90 * time.Second}))
+	require.True(t, c.Set("short", "S", CacheOptions{TTL: 60 * time.Second}))
+	clk.Advance(75 * time.Second)
+	st := c.Stats()
+	assert.Equal(t, 1, st.Keys)
+	assert.EqualValues(t, 1, st.Expired)
+	assert.Equal(t, 15*time.Second, st.AvgTTL)
+	_, ok := c.Get("", "long")
+	assert.True(t, ok)
+}
