@@ -187,6 +187,7 @@ func NewCache(cfg CacheConfig) *Cache {
 func (c *Cache) reset() {
 	c.entries = map[string]*cacheEntry{}
 	c.lru, c.age = list.New(), list.New()
+	c.expiry = nil
 	c.tags = map[string]map[string]struct{}{}
 	c.bytes, c.expSum = 0, 0
 	for _, t := range c.targets {
@@ -335,7 +336,12 @@ func (c *Cache) remove(e *cacheEntry) {
 // entry is dropped once, at O(log n).
 func (c *Cache) sweepLocked(now time.Time) {
 	for len(c.expiry) > 0 && !now.Before(c.expiry[0].expires) {
-		c.remove(c.expiry[0])
+		e := c.expiry[0]
+		if c.entries[e.key] != e {
+			heap.Pop(&c.expiry) // not the cache's any more: never loop on it
+			continue
+		}
+		c.remove(e)
 		c.expired++
 	}
 }

@@ -252,4 +252,10 @@ func TestCacheStatsCountOnlyLiveEntries(t *testing.T) {
 	assert.Equal(t, 15*time.Second, st.AvgTTL)
 	_, ok := c.Get("", "long")
 	assert.True(t, ok)
+
+	// Cleared, filled and swept again.
+	assert.Equal(t, 1, c.Clear())
+	require.True(t, c.Set("next", "N", CacheOptions{TTL: time.Second}))
+	clk.Advance(time.Minute)
+	assert.Zero(t, c.Stats().Keys)
 }
