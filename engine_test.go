@@ -156,6 +156,26 @@ func TestGenerateIdempotencyKey(t *testing.T) {
 	page, err := h.eng.Jobs(ctx, store.JobFilter{})
 	require.NoError(t, err)
 	assert.Equal(t, 1, page.Total)
+
+	// The same key with a different request is refused, not answered with
+	// the first request's job.
+	for name, other := range map[string]halcytone.Request{
+		"channels": {Content: update("Quieter reminders arrive"), Channels: []string{"email", "twitter"}},
+		"dry run":  {Content: update("Quieter reminders arrive"), Channels: []string{"email"}, DryRun: true},
+		"document": {DocumentID: "mem:other", Channels: []string{"email"}},
+	} {
+		other.IdempotencyKey = "req-1"
+		_, err := h.eng.Generate(ctx, other)
+		var ce *content.Error
+		require.ErrorAs(t, err, &ce, name)
+		assert.Equal(t, "idempotency_key", ce.Field, name)
+	}
+	// The same channels spelled another way are the same request.
+	same := req
+	same.Channels = []string{"Email"}
+	c, err := h.eng.Generate(ctx, same)
+	require.NoError(t, err)
+	assert.Equal(t, a.Job.ID, c.Job.ID)
 }
 
 func TestGenerateInvalidContentCreatesNoJob(t *testing.T) {

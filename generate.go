@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -249,16 +250,57 @@ func (e *Engine) Validate(ctx context.Context, c content.Content) *content.Repor
 	return e.validator.ValidateContent(ctx, c)
 }
 
+// sameRequest refuses req when job j, found by req's idempotency key,
+// was made by a different request: another document, other channels or
+// another dry run. Parts req leaves to defaults are not compared.
+func sameRequest(req Request, j *store.Job) error {
+	differ := func(what string) error {
+		return &content.Error{Class: content.InvalidContent, Op: "halcytone: generate", Field: "idempotency_key",
+			Err: fmt.Errorf("idempotency key %q was used by job %s for a different request (%s)", req.IdempotencyKey, j.ID, what)}
+	}
+	if req.DocumentID != "" && req.DocumentID != j.DocumentID {
+		return differ("document_id")
+	}
+	if req.DryRun != j.DryRun {
+		return differ("dry_run")
+	}
+	if len(req.Channels) > 0 {
+		var want []content.Channel
+		for _, s := range req.Channels {
+			if c, err := content.ParseChannel(s); err == nil && !slices.Contains(want, c) {
+				want = append(want, c)
+			}
+		}
+		var got []content.Channel
+		for _, s := range j.Channels {
+			if c, err := content.ParseChannel(s); err == nil {
+				got = append(got, c)
+			}
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(want, got) {
+			return differ("channels")
+		}
+	}
+	return nil
+}
+
 // Generate runs a request through fetch, assembly and validation, records
 // the document version, the bundle and a job, opens the approval the
 // policy asks for, and, when approved, enqueues one delivery per channel
 // in the same transaction as the job. Invalid content gives a Result with
 // StatusValidationFailed and no job. A request repeated with the same
-// IdempotencyKey returns the first job.
+// IdempotencyKey returns the first job; a different request (another
+// document, channels or dry run) with a key already used is refused as
+// InvalidContent on "idempotency_key".
 func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err error) {
 	defer e.observeGeneration(time.Now(), &res)
 	if req.IdempotencyKey != "" {
 		if j, err := e.store.JobByIdempotencyKey(ctx, req.IdempotencyKey); err == nil {
+			if err := sameRequest(req, j); err != nil {
+				return nil, err
+			}
 			return &Result{Status: resultStatus(j), Job: j}, nil
 		}
 	}
