@@ -96,7 +96,7 @@ func parsePlanStart(s string, loc *time.Location, now time.Time) (time.Time, err
 		if err == nil {
 			break
 		}
-		t, err = time.ParseInLocation(layout, s, loc)
+		t, err = schedule.ParseInLocation(layout, s, loc)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("--start %q: want RFC 3339 or YYYY-MM-DD[THH:MM]", s)

@@ -355,6 +355,7 @@ func TestGenerateParsePlanStart(t *testing.T) {
 		"2026-11-16 10:30":          time.Date(2026, 11, 16, 10, 30, 0, 0, paris),
 		"2026-11-16T10:30:00Z":      time.Date(2026, 11, 16, 10, 30, 0, 0, time.UTC),
 		"2026-11-16T10:30:00-05:00": time.Date(2026, 11, 16, 15, 30, 0, 0, time.UTC),
+		"2026-03-29T02:30":          time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC), // skipped by the clock: 03:00 CEST
 	} {
 		got, err := parsePlanStart(in, paris, now)
 		require.NoError(t, err, in)

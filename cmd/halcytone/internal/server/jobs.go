@@ -12,6 +12,7 @@ import (
 
 	"github.com/halcytone/halcytone"
 	"github.com/halcytone/halcytone/content"
+	"github.com/halcytone/halcytone/schedule"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -115,28 +116,13 @@ func parseInstant(s string, loc *time.Location) (time.Time, error) {
 		if err == nil {
 			break
 		}
-		if t, err = time.ParseInLocation(layout, s, loc); err == nil {
-			t = afterGap(t, s, layout, loc)
-		}
+		// A wall time in a spring-forward gap is the first instant after it.
+		t, err = schedule.ParseInLocation(layout, s, loc)
 	}
 	if err != nil {
 		return time.Time{}, err
 	}
 	return rfc3339UTC(t)
-}
-
-// afterGap moves a local time that does not exist in loc (in the hour a
-// clock skips forward) to the first instant after the gap, as the
-// schedules' recurrences do: time.ParseInLocation would give a time before
-// the wall clock asked for. t is s parsed with layout in loc.
-func afterGap(t time.Time, s, layout string, loc *time.Location) time.Time {
-	if t.In(loc).Format(layout) == s {
-		return t
-	}
-	if _, end := t.ZoneBounds(); !end.IsZero() && end.After(t) {
-		return end
-	}
-	return t
 }
 
 // errTimeRange is the error of a time outside RFC 3339's years.

@@ -146,4 +146,10 @@ func TestLocalTimeInASpringForwardGap(t *testing.T) {
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got.Format(time.RFC3339), in)
 	}
+	// Go's parser puts Paris's gap on the other side of the transition.
+	paris, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	got, err := parseScheduleTime("2027-03-28T02:30", paris, now)
+	require.NoError(t, err)
+	assert.Equal(t, "2027-03-28T01:00:00Z", got.Format(time.RFC3339))
 }
