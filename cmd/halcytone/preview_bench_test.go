@@ -41,7 +41,10 @@ func BenchmarkPreviewScenario(b *testing.B) {
 			Text:   benchdoc.Markdown + "\nRevision " + strconv.FormatUint(n, 10) + ".\n",
 			Format: content.FormatMarkdown,
 		})
-		if err != nil || res.Status != halcytone.StatusPreview {
+		// The document goes to every channel and has no image, so
+		// Instagram's check fails: the status is validation_failed, after
+		// the whole path ran.
+		if err != nil || res.Bundle == nil {
 			b.Errorf("preview: %v", err)
 		}
 	}
