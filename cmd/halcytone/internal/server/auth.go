@@ -452,8 +452,11 @@ func (k *Keys) Middleware(next http.Handler, problem func(http.ResponseWriter, *
 		}
 		ak, err := k.Authenticate(r.Context(), raw)
 		if err != nil && api {
-			// No valid key: the address's budget of such requests.
-			st := k.anon.take(r, true)
+			// No valid key: the address's budget of such requests. A
+			// missing key costs nothing (no lookup) and always gets its 401,
+			// which a dashboard reads as "ask for a key"; a wrong or revoked
+			// key (a lookup each) takes from the budget.
+			st := k.anon.take(r, !errors.Is(err, ErrNoKey))
 			st.set(w.Header())
 			if !st.ok {
 				problem(w, r, http.StatusTooManyRequests, fmt.Sprintf("more than %d requests a minute without a valid API key from this address", st.limit))

@@ -27,15 +27,26 @@ func TestAddressLimits(t *testing.T) {
 	require.Equal(t, http.StatusOK, pre.Status)
 	requireHeaders(pre, "3", "3")
 
-	for i, key := range []string{"", "hc_unknown0123456789abcdef0123456789ab", ""} {
-		res := ts.do(t, http.MethodGet, "/api/v2/jobs", key, nil)
+	// A missing key reports the budget without taking from it.
+	res := ts.do(t, http.MethodGet, "/api/v2/jobs", "", nil)
+	secRequireStatusProblem(t, res, http.StatusUnauthorized)
+	requireHeaders(res, "3", "3")
+
+	unknown := "hc_unknown0123456789abcdef0123456789ab"
+	for i := range 3 {
+		res := ts.do(t, http.MethodGet, "/api/v2/jobs", unknown, nil)
 		secRequireStatusProblem(t, res, http.StatusUnauthorized)
 		requireHeaders(res, "3", []string{"2", "1", "0"}[i])
 	}
-	res := ts.do(t, http.MethodGet, "/api/v2/jobs", "", nil)
+	res = ts.do(t, http.MethodGet, "/api/v2/jobs", unknown, nil)
 	p := secRequireStatusProblem(t, res, http.StatusTooManyRequests)
 	assert.Contains(t, p.Detail, "without a valid API key")
 	assert.NotEmpty(t, res.Header.Get("Retry-After"))
+	requireHeaders(res, "3", "0")
+
+	// A missing key still gets its 401 (a dashboard asks for a key then).
+	res = ts.do(t, http.MethodGet, "/api/v2/jobs", "", nil)
+	secRequireStatusProblem(t, res, http.StatusUnauthorized)
 	requireHeaders(res, "3", "0")
 
 	ok := ts.do(t, http.MethodGet, "/api/v2/jobs", ts.Admin, nil)
