@@ -87,8 +87,10 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 // Retry starts a new job for the same bundle and channels as a failed or
 // partial one; its metadata names the original under "retry_of". Channels
 // that were delivered are skipped; failed ones are delivered again. Other
-// statuses give an error wrapping ErrJobFinished; a retry of the same job
-// still sending gives one wrapping store.ErrConflict.
+// statuses give an error wrapping ErrJobFinished. While a job (an earlier
+// retry) is still delivering one of its channels, Retry returns that job
+// instead of starting another, which would skip every channel and report
+// success.
 func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 	var job *store.Job
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
@@ -113,8 +115,10 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 				continue
 			}
 			if d.JobID != old.ID && d.Status == store.DeliveryPending {
-				job = old
-				return fmt.Errorf("%w: job %s is being retried by job %s", store.ErrConflict, id, d.JobID)
+				if job, err = tx.GetJob(ctx, d.JobID); err != nil {
+					return err
+				}
+				return errRetryRunning
 			}
 		}
 		now := e.now().UTC()
@@ -143,12 +147,18 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 		job, err = e.release(ctx, tx, j, false)
 		return err
 	})
+	if errors.Is(err, errRetryRunning) {
+		return job, nil
+	}
 	if err != nil {
 		return job, err
 	}
 	e.emit(EventJobCreated, job, nil, nil)
 	return job, nil
 }
+
+// errRetryRunning aborts a Retry whose job another job is delivering.
+var errRetryRunning = errors.New("halcytone: a retry is running")
 
 // Decide records a reviewer's decision on an approval request. When the
 // request becomes approved its job's deliveries are enqueued in the same

@@ -168,8 +168,8 @@ func TestCancelWithdrawsTheApproval(t *testing.T) {
 }
 
 // TestRetryWhileARetryRuns: a second retry of a job whose first retry is
-// still sending is a conflict, not a job that skips every channel and
-// reports success.
+// still sending answers that retry (API.md: 202 with the SyncJob), not a
+// new job that skips every channel and reports success.
 func TestRetryWhileARetryRuns(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
@@ -180,9 +180,12 @@ func TestRetryWhileARetryRuns(t *testing.T) {
 	require.NoError(t, h.queue.Stop(ctx)) // the first retry stays pending
 	first, err := h.eng.Retry(ctx, res.Job.ID)
 	require.NoError(t, err)
-	_, err = h.eng.Retry(ctx, res.Job.ID)
-	require.ErrorIs(t, err, store.ErrConflict)
-	assert.Contains(t, err.Error(), first.ID)
+	again, err := h.eng.Retry(ctx, res.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, again.ID, "the retry under way, not a new job")
+	page, err := h.eng.Jobs(ctx, store.JobFilter{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, page.Total)
 
 	require.NoError(t, h.queue.Start(ctx))
 	h.wait(t)
