@@ -40,6 +40,35 @@ type dbBackend struct {
 	queue func(schedule.Config) (*schedule.RiverQueue, error)
 }
 
+// engine starts an Engine on b's store and a River queue of workers
+// workers (polling every 50 ms), stopped at cleanup. cfg gives the rest;
+// its Sources default to an empty registry.
+func (b dbBackend) engine(t *testing.T, workers int, cfg halcytone.Config) *halcytone.Engine {
+	t.Helper()
+	var eng *halcytone.Engine
+	q, err := b.queue(schedule.Config{
+		Workers:           workers,
+		Worker:            schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error { return eng.Work(ctx, j, attempt) }),
+		FetchPollInterval: 50 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	cfg.Store, cfg.Queue = b.store, q
+	if cfg.Sources == nil {
+		cfg.Sources = source.NewRegistry()
+	}
+	eng, err = halcytone.New(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, q.Start(ctx))
+	t.Cleanup(func() {
+		stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+		defer stop()
+		_ = q.Stop(stopCtx)
+		cancel()
+	})
+	return eng
+}
+
 // dbBackends opens SQLite in a temp file and PostgreSQL in a schema of
 // its own, dropped at cleanup.
 func dbBackends(ctx context.Context) map[string]func(t *testing.T) dbBackend {
@@ -81,28 +110,9 @@ func TestEngineOnDatabases(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := open(t)
 			email := mock.NewRecordingPublisher("email", content.ChannelEmail)
-			var eng *halcytone.Engine
-			q, err := b.queue(schedule.Config{
-				Workers: 8,
-				Worker: schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error {
-					return eng.Work(ctx, j, attempt)
-				}),
-				FetchPollInterval: 50 * time.Millisecond,
-			})
-			require.NoError(t, err)
-			eng, err = halcytone.New(halcytone.Config{
-				Store: b.store, Sources: source.NewRegistry(), Queue: q,
+			eng := b.engine(t, 8, halcytone.Config{
 				Publishers: []publish.Publisher{email},
 				Gate:       &approval.Gate{Policy: approval.DefaultPolicy(), Directory: approval.StaticDirectory{"erin": {"editor"}, "mark": {"marketing"}}},
-			})
-			require.NoError(t, err)
-			qctx, cancel := context.WithCancel(ctx)
-			require.NoError(t, q.Start(qctx))
-			t.Cleanup(func() {
-				stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-				defer stop()
-				_ = q.Stop(stopCtx)
-				cancel()
 			})
 
 			blog := &content.Blog{Base: content.Base{Title: "The science of the long exhale", Body: "Making the exhale longer than the inhale is one of the simplest ways to slow down."}}
@@ -145,25 +155,7 @@ func TestEngineSettlesConcurrentDeliveries(t *testing.T) {
 			for _, ch := range chans {
 				pubs = append(pubs, mock.NewRecordingPublisher(string(ch), ch))
 			}
-			var eng *halcytone.Engine
-			q, err := b.queue(schedule.Config{
-				Workers: 16,
-				Worker: schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error {
-					return eng.Work(ctx, j, attempt)
-				}),
-				FetchPollInterval: 50 * time.Millisecond,
-			})
-			require.NoError(t, err)
-			eng, err = halcytone.New(halcytone.Config{Store: b.store, Sources: source.NewRegistry(), Queue: q, Publishers: pubs})
-			require.NoError(t, err)
-			qctx, cancel := context.WithCancel(ctx)
-			require.NoError(t, q.Start(qctx))
-			t.Cleanup(func() {
-				stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-				defer stop()
-				_ = q.Stop(stopCtx)
-				cancel()
-			})
+			eng := b.engine(t, 16, halcytone.Config{Publishers: pubs})
 
 			var ids []string
 			for i := range 12 {
@@ -199,25 +191,7 @@ func TestEngineStoresPlatformTextSafely(t *testing.T) {
 			b := open(t)
 			email := mock.NewRecordingPublisher("email", content.ChannelEmail)
 			email.FailNext(&content.Error{Class: content.Permanent, Op: "crm", Err: errors.New("403: {\"error\":\"forbidden\x00\xff\"}")})
-			var eng *halcytone.Engine
-			q, err := b.queue(schedule.Config{
-				Workers: 2,
-				Worker: schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error {
-					return eng.Work(ctx, j, attempt)
-				}),
-				FetchPollInterval: 50 * time.Millisecond,
-			})
-			require.NoError(t, err)
-			eng, err = halcytone.New(halcytone.Config{Store: b.store, Sources: source.NewRegistry(), Queue: q, Publishers: []publish.Publisher{email}})
-			require.NoError(t, err)
-			qctx, cancel := context.WithCancel(ctx)
-			require.NoError(t, q.Start(qctx))
-			t.Cleanup(func() {
-				stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-				defer stop()
-				_ = q.Stop(stopCtx)
-				cancel()
-			})
+			eng := b.engine(t, 2, halcytone.Config{Publishers: []publish.Publisher{email}})
 			res, err := eng.Generate(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"email"}})
 			require.NoError(t, err)
 			require.NotNil(t, res.Job, "status %s", res.Status)
@@ -245,23 +219,7 @@ func TestEngineSendsCancelledContentLater(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := open(t)
 			email := mock.NewRecordingPublisher("email", content.ChannelEmail)
-			var eng *halcytone.Engine
-			q, err := b.queue(schedule.Config{
-				Workers:           2,
-				Worker:            schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error { return eng.Work(ctx, j, attempt) }),
-				FetchPollInterval: 50 * time.Millisecond,
-			})
-			require.NoError(t, err)
-			eng, err = halcytone.New(halcytone.Config{Store: b.store, Sources: source.NewRegistry(), Queue: q, Publishers: []publish.Publisher{email}})
-			require.NoError(t, err)
-			qctx, cancel := context.WithCancel(ctx)
-			require.NoError(t, q.Start(qctx))
-			t.Cleanup(func() {
-				stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-				defer stop()
-				_ = q.Stop(stopCtx)
-				cancel()
-			})
+			eng := b.engine(t, 2, halcytone.Config{Publishers: []publish.Publisher{email}})
 			req := halcytone.Request{Content: update("Firmware 1.4 is coming"), Channels: []string{"email"}, PublishAt: time.Now().Add(time.Hour)}
 			first, err := eng.Generate(ctx, req)
 			require.NoError(t, err)

@@ -27,17 +27,9 @@ func TestDryRunDoesNotUseUpTheKey(t *testing.T) {
 	dry := publish.DryRun(web)
 	h := newHarness(t, publish.ByDryRun(web, dry))
 	h.src.AddText("mem:news", "# News\n\n## [Tips] Tips\n\n### The long exhale\n\nBreathe in for four counts and out for six, for ten rounds.\n", content.FormatMarkdown)
-	ctx := context.Background()
 
 	run := func(dryRun bool) *store.Job {
-		t.Helper()
-		res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:news", Channels: []string{"web"}, DryRun: dryRun})
-		require.NoError(t, err)
-		require.NotNil(t, res.Job, "status %s", res.Status)
-		h.wait(t)
-		j, err := h.eng.Job(ctx, res.Job.ID)
-		require.NoError(t, err)
-		return j
+		return h.generateAndWait(t, halcytone.Request{DocumentID: "mem:news", Channels: []string{"web"}, DryRun: dryRun})
 	}
 
 	first := run(true)
@@ -65,16 +57,8 @@ func TestDryRunDoesNotUseUpTheKey(t *testing.T) {
 func TestDryRunLookupIsNotARealSend(t *testing.T) {
 	web := mock.NewRecordingPublisher("web", content.ChannelWebsite)
 	h := newHarness(t, publish.ByDryRun(web, publish.DryRun(web)))
-	ctx := context.Background()
 	run := func(dryRun bool) *store.Job {
-		t.Helper()
-		res, err := h.eng.Generate(ctx, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"web"}, DryRun: dryRun})
-		require.NoError(t, err)
-		require.NotNil(t, res.Job, "status %s", res.Status)
-		h.wait(t)
-		j, err := h.eng.Job(ctx, res.Job.ID)
-		require.NoError(t, err)
-		return j
+		return h.generateAndWait(t, halcytone.Request{Content: update("Breathing tips for travel"), Channels: []string{"web"}, DryRun: dryRun})
 	}
 	run(true)
 	web.FailNext(&content.Error{Class: content.Retryable, Op: "web", Err: context.DeadlineExceeded})
@@ -95,18 +79,10 @@ func TestDryRunLeavesAFailedRealDeliveryAlone(t *testing.T) {
 		require.NoError(t, err)
 		c.Publishers = []publish.Publisher{publish.ByDryRun(xp, publish.DryRun(xp))}
 	})
-	ctx := context.Background()
 	u := update("Breathing tips for travel")
 	u.Body = strings.Repeat("Breathe in for four counts and out for six, for ten rounds on every flight you take. ", 8)
 	run := func(dryRun bool) *store.Job {
-		t.Helper()
-		res, err := h.eng.Generate(ctx, halcytone.Request{Content: u, Channels: []string{"x"}, DryRun: dryRun})
-		require.NoError(t, err)
-		require.NotNil(t, res.Job, "status %s", res.Status)
-		h.wait(t)
-		j, err := h.eng.Job(ctx, res.Job.ID)
-		require.NoError(t, err)
-		return j
+		return h.generateAndWait(t, halcytone.Request{Content: u, Channels: []string{"x"}, DryRun: dryRun})
 	}
 	fake.PassNext(1)
 	fake.FailNext(1, 403, 0)
@@ -221,4 +197,18 @@ func TestCancelledContentIsSentByALaterJob(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "skipped", j.Results["email"].Status, "sent once")
 	assert.Len(t, h.email.Published(), 1)
+}
+
+// generateAndWait generates req, waits until the queue is idle and
+// returns the job as it is then.
+func (h *harness) generateAndWait(t *testing.T, req halcytone.Request) *store.Job {
+	t.Helper()
+	ctx := context.Background()
+	res, err := h.eng.Generate(ctx, req)
+	require.NoError(t, err)
+	require.NotNil(t, res.Job, "status %s", res.Status)
+	h.wait(t)
+	j, err := h.eng.Job(ctx, res.Job.ID)
+	require.NoError(t, err)
+	return j
 }

@@ -111,8 +111,11 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 			}
 			platform, _ := ch.Platform()
 			d, err := tx.GetDelivery(ctx, publish.IdempotencyKey(old.ContentHash, ch, platform, ""))
-			if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
 				continue
+			}
+			if err != nil {
+				return err
 			}
 			if d.JobID != old.ID && d.Status == store.DeliveryPending {
 				if job, err = tx.GetJob(ctx, d.JobID); err != nil {

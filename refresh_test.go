@@ -37,10 +37,7 @@ func TestRefreshRacingDecide(t *testing.T) {
 		c.Sources = reg
 	})
 	ctx := context.Background()
-	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
-	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
-	require.NoError(t, err)
-	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	res := h.blogAwaitingReview(t)
 	approved := res.Job.ContentHash
 
 	h.src.AddText("mem:blog", blogDoc("An unreviewed edit: breathe in for four counts and out for eight, for twelve rounds."), content.FormatMarkdown)
@@ -68,12 +65,9 @@ func TestRefreshRacingDecide(t *testing.T) {
 func TestRefreshRefusesInvalidContent(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
-	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
-	require.NoError(t, err)
-	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	res := h.blogAwaitingReview(t)
 	h.src.AddText("mem:blog", blogDoc("Short."), content.FormatMarkdown)
-	_, err = h.eng.Refresh(ctx, res.Job.ID, "sync")
+	_, err := h.eng.Refresh(ctx, res.Job.ID, "sync")
 	require.Error(t, err)
 	assert.Equal(t, content.InvalidContent, content.ClassOf(err))
 	assert.Contains(t, err.Error(), "fails validation")
@@ -88,10 +82,7 @@ func TestRefreshRefusesInvalidContent(t *testing.T) {
 func TestRefreshRaisesTheLevel(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
-	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
-	require.NoError(t, err)
-	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	res := h.blogAwaitingReview(t)
 	edited := blogDoc("Our medical advisor, a doctor, recommends this breathing therapy before bed each night.")
 	fresh, err := h.eng.Preview(ctx, halcytone.Request{Text: edited, Format: content.FormatMarkdown, Channels: []string{"email"}})
 	require.NoError(t, err)
@@ -147,10 +138,7 @@ func TestRefreshKeepsTheRequestsOptions(t *testing.T) {
 func TestCancelWithdrawsTheApproval(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
-	res, err := h.eng.Generate(ctx, halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email"}, Author: "ada"})
-	require.NoError(t, err)
-	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
+	res := h.blogAwaitingReview(t)
 
 	j, err := h.eng.Cancel(ctx, res.Job.ID)
 	require.NoError(t, err)
