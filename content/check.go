@@ -28,8 +28,16 @@ func Check(ctx context.Context, v Validator, doc *Document, b *Bundle) *Report {
 	var items []Item
 	if doc != nil {
 		items = doc.Items()
+		// The DefaultValidator skips the enrichment of the items after
+		// the first, whose Metadata the report leaves out.
+		dv, _ := v.(*DefaultValidator)
 		for i := range items {
-			ir := v.ValidateContent(ctx, items[i].Typed())
+			var ir *Report
+			if dv != nil && i > 0 {
+				ir = dv.validateContent(items[i].Typed(), false)
+			} else {
+				ir = v.ValidateContent(ctx, items[i].Typed())
+			}
 			prefix := ""
 			if len(items) > 1 {
 				prefix = fmt.Sprintf("items[%d].", i)

@@ -54,6 +54,14 @@ func (v *DefaultValidator) location() *time.Location {
 // with one CodeRequired issue. ctx is accepted for the interface;
 // validation is bounded and does not block.
 func (v *DefaultValidator) ValidateContent(ctx context.Context, c Content) *Report {
+	return v.validateContent(c, true)
+}
+
+// validateContent is ValidateContent. Without enrich it leaves the
+// report's Metadata nil and takes from the body only the word count the
+// business rules need, for Check, which reports the Metadata of a
+// document's first item alone.
+func (v *DefaultValidator) validateContent(c Content, enrich bool) *Report {
 	r := newReport()
 	if IsNil(c) {
 		r.Add(Issue{Severity: SeverityError, Field: "", Code: CodeRequired, Message: "no content to validate"})
@@ -64,7 +72,13 @@ func (v *DefaultValidator) ValidateContent(ctx context.Context, c Content) *Repo
 	n := clone(c)
 	Normalize(n, now)
 	r.Type = n.Kind()
-	r.Metadata = Enrich(n, now, loc)
+	var words int
+	if enrich {
+		r.Metadata = Enrich(n, now, loc)
+		words = r.Metadata.WordCount
+	} else {
+		words = analyse(n.Common().Body).words
+	}
 
 	k := &checker{r: r}
 	k.base(&orig, n.Common(), now)
@@ -79,7 +93,7 @@ func (v *DefaultValidator) ValidateContent(ctx context.Context, c Content) *Repo
 		k.session(t, now)
 	}
 	k.contentClaims(n)
-	k.business(n, r.Metadata.WordCount, loc)
+	k.business(n, words, loc)
 	return r
 }
 
