@@ -249,7 +249,7 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 	if err != nil {
 		return nil, err
 	}
-	platforms, tones := socialOptions(rec.Bundle)
+	platforms, tones := bundleOptions(rec.Bundle)
 	req := Request{DocumentID: j.DocumentID, Channels: j.Channels, Template: rec.Bundle.Template, Tone: rec.Bundle.Tone,
 		Platforms: platforms, ChannelTones: tones}
 	r, err := e.resolve(ctx, &req)
@@ -317,19 +317,28 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 // errJobMoved aborts a Refresh whose job changed while it fetched.
 var errJobMoved = errors.New("halcytone: job changed during refresh")
 
-// socialOptions reads back from a bundle the social platforms and their
-// tones that its request asked for, so that a refresh assembles the same.
-func socialOptions(b *content.Bundle) ([]content.Platform, map[content.Channel]content.Tone) {
+// bundleOptions reads back from a bundle the social platforms and the
+// per-channel tones that its request asked for, so that a refresh
+// assembles the same. Bundles from before Bundle.ChannelTones give the
+// social posts' own tones alone.
+func bundleOptions(b *content.Bundle) ([]content.Platform, map[content.Channel]content.Tone) {
 	var platforms []content.Platform
 	var tones map[content.Channel]content.Tone
+	set := func(c content.Channel, t content.Tone) {
+		if t == "" || t == b.Tone {
+			return
+		}
+		if tones == nil {
+			tones = map[content.Channel]content.Tone{}
+		}
+		tones[c] = t
+	}
 	for _, sp := range b.Social {
 		platforms = append(platforms, sp.Platform)
-		if sp.Tone != "" && sp.Tone != b.Tone {
-			if tones == nil {
-				tones = map[content.Channel]content.Tone{}
-			}
-			tones[content.Channel(sp.Platform)] = sp.Tone
-		}
+		set(content.Channel(sp.Platform), sp.Tone)
+	}
+	for c, t := range b.ChannelTones {
+		set(c, t)
 	}
 	return platforms, tones
 }

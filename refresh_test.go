@@ -105,13 +105,16 @@ func TestRefreshRaisesTheLevel(t *testing.T) {
 }
 
 // TestRefreshKeepsTheRequestsOptions: the refreshed bundle is assembled
-// with the platforms and per-platform tones of the job's request.
+// with the platforms and the per-channel tones of the job's request, the
+// newsletter's and the web post's included.
 func TestRefreshKeepsTheRequestsOptions(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.src.AddText("mem:blog", blogDoc("Breathe in for four counts and out for six, for ten rounds."), content.FormatMarkdown)
-	req := halcytone.Request{DocumentID: "mem:blog", Channels: []string{"x"}, Author: "ada",
-		ChannelTones: map[content.Channel]content.Tone{content.ChannelTwitter: content.ToneEncouraging}, PublishAt: time.Now().Add(time.Hour)}
+	req := halcytone.Request{DocumentID: "mem:blog", Channels: []string{"email", "website", "x"}, Author: "ada",
+		ChannelTones: map[content.Channel]content.Tone{content.ChannelTwitter: content.ToneEncouraging,
+			content.ChannelEmail: content.ToneMedicalScientific, content.ChannelWebsite: content.ToneEncouraging},
+		PublishAt: time.Now().Add(time.Hour)}
 	res, err := h.eng.Generate(ctx, req)
 	require.NoError(t, err)
 	require.Equal(t, halcytone.StatusAwaitingApproval, res.Status)
@@ -131,6 +134,11 @@ func TestRefreshKeepsTheRequestsOptions(t *testing.T) {
 		assert.Equal(t, want.Bundle.Social[i].Text, rec.Bundle.Social[i].Text)
 	}
 	assert.True(t, strings.Contains(rec.Bundle.Social[0].Text, "seven"), "the edit is in")
+	require.NotNil(t, rec.Bundle.Newsletter)
+	require.NotNil(t, rec.Bundle.WebPost)
+	assert.Equal(t, want.Bundle.Newsletter, rec.Bundle.Newsletter, "the newsletter keeps its tone")
+	assert.Equal(t, want.Bundle.WebPost, rec.Bundle.WebPost, "the web post keeps its tone")
+	assert.Equal(t, want.Bundle.ChannelTones, rec.Bundle.ChannelTones)
 }
 
 // TestCancelWithdrawsTheApproval: cancelling a job awaiting approval

@@ -162,6 +162,14 @@ func (a *DefaultAssembler) Assemble(ctx context.Context, doc *Document, opts Opt
 		b.Social = append(b.Social, sp)
 		b.Channels = append(b.Channels, Channel(pf))
 	}
+	for _, c := range b.Channels {
+		if t := pl.toneFor(c); t != pl.tone {
+			if b.ChannelTones == nil {
+				b.ChannelTones = map[Channel]Tone{}
+			}
+			b.ChannelTones[c] = t
+		}
+	}
 	b.Issues = append(b.Issues, claimIssues(b, p.webText)...)
 	return b, nil
 }

@@ -331,3 +331,19 @@ func FuzzAssemble(f *testing.F) {
 		}
 	})
 }
+
+// TestAssembleRecordsChannelTones: the bundle records the per-channel
+// tones that differ from its tone, for the variants it holds only.
+func TestAssembleRecordsChannelTones(t *testing.T) {
+	b := assemble(t, livingDoc(), content.Options{
+		Channels: []content.Channel{content.ChannelEmail, content.ChannelWebsite, content.ChannelTwitter},
+		Tone:     content.ToneEncouraging,
+		ChannelTones: map[content.Channel]content.Tone{
+			content.ChannelEmail:    content.ToneMedicalScientific,
+			content.ChannelWebsite:  content.ToneEncouraging,  // the bundle's own tone
+			content.ChannelLinkedIn: content.ToneProfessional, // not assembled
+		},
+	})
+	assert.Equal(t, map[content.Channel]content.Tone{content.ChannelEmail: content.ToneMedicalScientific}, b.ChannelTones)
+	assert.Empty(t, assemble(t, livingDoc(), content.Options{}).ChannelTones)
+}

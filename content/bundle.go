@@ -9,17 +9,21 @@ import (
 // requested channel. Absent variants are nil or empty. JSON names are the
 // HTTP API's.
 type Bundle struct {
-	ContentType Type            `json:"content_type"`
-	Title       string          `json:"title"`
-	Source      string          `json:"source,omitempty"`
-	Hash        string          `json:"content_hash"` // the source document's ContentHash
-	Channels    []Channel       `json:"channels"`
-	Template    Template        `json:"template_style"`
-	Tone        Tone            `json:"tone"`
-	Newsletter  *Newsletter     `json:"newsletter,omitempty"`
-	WebPost     *WebPost        `json:"web_update,omitempty"`
-	Social      []SocialPost    `json:"social_posts,omitempty"`
-	Session     *SessionSummary `json:"session_summary,omitempty"`
+	ContentType Type      `json:"content_type"`
+	Title       string    `json:"title"`
+	Source      string    `json:"source,omitempty"`
+	Hash        string    `json:"content_hash"` // the source document's ContentHash
+	Channels    []Channel `json:"channels"`
+	Template    Template  `json:"template_style"`
+	Tone        Tone      `json:"tone"`
+	// ChannelTones are the tones the request set for single channels
+	// and platforms that differ from Tone, for the variants assembled,
+	// so that assembling again (a refresh) gives every variant its tone.
+	ChannelTones map[Channel]Tone `json:"channel_tones,omitempty"`
+	Newsletter   *Newsletter      `json:"newsletter,omitempty"`
+	WebPost      *WebPost         `json:"web_update,omitempty"`
+	Social       []SocialPost     `json:"social_posts,omitempty"`
+	Session      *SessionSummary  `json:"session_summary,omitempty"`
 	// Issues found while assembling, such as prohibited claims or an
 	// Instagram post without media. Validation adds its own.
 	Issues      []Issue   `json:"issues,omitempty"`
