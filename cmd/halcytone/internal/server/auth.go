@@ -378,7 +378,7 @@ func requiredScope(r *http.Request) (scope string, protected bool) {
 	switch {
 	case strings.HasPrefix(p, "/api/v2/keys"):
 		return ScopeAdmin, true
-	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+	case r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions:
 		return ScopeRead, true
 	case r.Method == http.MethodPost && strings.HasPrefix(p, "/api/v2/approvals/") && strings.HasSuffix(p, "/decisions"):
 		return ScopeApprove, true
@@ -414,13 +414,11 @@ func KeyFrom(ctx context.Context) *store.APIKey {
 }
 
 // Middleware enforces keys, scopes and per-key limits, and answers
-// /health with 401 when an invalid key is presented.
+// /health with 401 when an invalid key is presented. CORS preflights are
+// answered before it (Server.cors); any other OPTIONS request needs a key
+// like the path's other methods.
 func (k *Keys) Middleware(next http.Handler, problem func(http.ResponseWriter, *http.Request, int, string, ...*huma.ErrorDetail)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodOptions {
-			next.ServeHTTP(w, r)
-			return
-		}
 		scope, protected := requiredScope(r)
 		api := strings.HasPrefix(cleanPath(r.URL.Path), "/api/")
 		if !protected && api {

@@ -341,16 +341,23 @@ func TestSecurityRiverUINeedsAdmin(t *testing.T) {
 		})
 	})
 	keys := secKeys(t, ts)
-	for _, path := range []string{"/riverui/", "/riverui/jobs/1"} {
-		secRequireStatusProblem(t, secDo(t, ts, http.MethodGet, path, "", nil), http.StatusUnauthorized)
-		secRequireStatusProblem(t, secDo(t, ts, http.MethodGet, path, keys["wrong"], nil), http.StatusUnauthorized)
-		secRequireStatusProblem(t, secDo(t, ts, http.MethodGet, path, keys["revoked"], nil), http.StatusForbidden)
-		for _, kind := range []string{"read", "write", "read+write+approve"} {
-			secRequireStatusProblem(t, secDo(t, ts, http.MethodGet, path, keys[kind], nil), http.StatusForbidden)
+	// OPTIONS too: only a CORS preflight (Access-Control-Request-Method)
+	// is answered without a key, and never by the River UI.
+	for _, method := range []string{http.MethodGet, http.MethodOptions} {
+		for _, path := range []string{"/riverui/", "/riverui/jobs/1"} {
+			secRequireStatusProblem(t, secDo(t, ts, method, path, "", nil), http.StatusUnauthorized)
+			secRequireStatusProblem(t, secDo(t, ts, method, path, keys["wrong"], nil), http.StatusUnauthorized)
+			secRequireStatusProblem(t, secDo(t, ts, method, path, keys["revoked"], nil), http.StatusForbidden)
+			for _, kind := range []string{"read", "write", "read+write+approve"} {
+				secRequireStatusProblem(t, secDo(t, ts, method, path, keys[kind], nil), http.StatusForbidden)
+			}
+			res := secDo(t, ts, method, path, ts.Admin, nil)
+			assert.Equal(t, http.StatusOK, res.Status, "%s %s: %s", method, path, res.Body)
 		}
-		res := secDo(t, ts, http.MethodGet, path, ts.Admin, nil)
-		assert.Equal(t, http.StatusOK, res.Status, "%s: %s", path, res.Body)
 	}
+	pre := secDo(t, ts, http.MethodOptions, "/riverui/", "", nil, "Origin", "https://d.example", "Access-Control-Request-Method", "GET")
+	assert.Less(t, pre.Status, 300, "a preflight is answered without a key")
+	assert.NotContains(t, string(pre.Body), "riverui", "by the CORS layer, not the River UI")
 }
 
 // basicAuth is an Authorization header value with key as the password.
