@@ -175,12 +175,24 @@ func (r *batchRecord) body(current func(*store.Job) *store.Job) BatchBody {
 
 // itemError describes the error of item i, with its field locations made
 // relative to the batch body under prefix (such as "body.requests[3]").
-func itemError(i int, err error, prefix string) *BatchItemError {
-	out := &BatchItemError{Index: i, Status: http.StatusInternalServerError, Detail: err.Error()}
+// An internal error reads "internal error", as a request's own 500 does;
+// its cause is logged, never sent.
+func (s *Server) itemError(ctx context.Context, i int, err error, prefix string) *BatchItemError {
+	out := &BatchItemError{Index: i, Status: http.StatusInternalServerError, Detail: "internal error"}
 	var se huma.StatusError
 	if errors.As(err, &se) {
 		out.Status = se.GetStatus()
 	}
+	var ie *internalError
+	if errors.As(err, &ie) || se == nil {
+		cause := err
+		if ie != nil {
+			cause = ie.cause
+		}
+		s.log.ErrorContext(ctx, "internal error", "batch_item", i, "err", cause)
+		return out
+	}
+	out.Detail = err.Error()
 	var em *huma.ErrorModel
 	if errors.As(err, &em) {
 		out.Detail = em.Detail
@@ -255,11 +267,11 @@ func (s *Server) batchRequests(ctx context.Context, rec *batchRecord, b *BatchRe
 		r.Metadata = withBatch(r.Metadata, rec.id, i)
 		req, err := s.syncRequest(ctx, r, itemKey(idemKey, i))
 		if err != nil {
-			return batchItem{err: itemError(i, err, prefix)}
+			return batchItem{err: s.itemError(ctx, i, err, prefix)}
 		}
 		j, err := s.generateJob(ctx, req)
 		if err != nil {
-			return batchItem{err: itemError(i, err, prefix)}
+			return batchItem{err: s.itemError(ctx, i, err, prefix)}
 		}
 		return batchItem{job: j}
 	})
@@ -345,7 +357,7 @@ func (s *Server) batchPlan(ctx context.Context, rec *batchRecord, b *BatchReques
 		}
 		j, err := s.generateJob(ctx, req)
 		if err != nil {
-			return batchItem{err: itemError(i, err, "body")}
+			return batchItem{err: s.itemError(ctx, i, err, "body")}
 		}
 		return batchItem{job: j}
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -112,4 +113,26 @@ func (s *safeBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestBatchItemInternalErrorsAreLoggedNotSent: a batch item that fails
+// with an internal error reads "internal error", as a request's own 500
+// does; the cause goes to the log. Client errors keep their detail.
+func TestBatchItemInternalErrorsAreLoggedNotSent(t *testing.T) {
+	var logs safeBuffer
+	ts := newTestServer(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	ctx := context.Background()
+	for _, err := range []error{apiError(errors.New("disk on fire: secret detail")), errors.New("disk on fire: secret detail")} {
+		e := ts.itemError(ctx, 2, err, "body.requests[2]")
+		assert.Equal(t, http.StatusInternalServerError, e.Status)
+		assert.Equal(t, "internal error", e.Detail)
+		assert.Empty(t, e.Errors)
+	}
+	assert.Contains(t, logs.String(), "disk on fire", "the cause is logged")
+
+	e := ts.itemError(ctx, 1, invalid("channels", "no channel named %q", "fax"), "body.requests[1]")
+	assert.Equal(t, http.StatusUnprocessableEntity, e.Status)
+	assert.Contains(t, e.Detail+fmt.Sprint(e.Errors), `no channel named "fax"`)
+	require.NotEmpty(t, e.Errors)
+	assert.Equal(t, "body.requests[1].channels", e.Errors[0].Location)
 }
