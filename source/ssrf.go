@@ -23,9 +23,10 @@ type blockedRange struct {
 	why    string
 }
 
-// blockedRanges lists the non-public address ranges. IPv6 addresses that
-// embed an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64, 6to4) are
-// also checked as that IPv4 address.
+// blockedRanges lists the non-public address ranges (after the IANA IPv4
+// and IPv6 special-purpose address registries). IPv6 addresses that embed
+// an IPv4 address (IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64,
+// 6to4) are also checked as that IPv4 address.
 var blockedRanges = []blockedRange{
 	{netip.MustParsePrefix("0.0.0.0/8"), "this-network (0.0.0.0/8)"},
 	{netip.MustParsePrefix("10.0.0.0/8"), "private (RFC 1918)"},
@@ -34,6 +35,10 @@ var blockedRanges = []blockedRange{
 	{netip.MustParsePrefix("169.254.0.0/16"), "link-local (includes cloud metadata 169.254.169.254)"},
 	{netip.MustParsePrefix("172.16.0.0/12"), "private (RFC 1918)"},
 	{netip.MustParsePrefix("192.0.0.0/24"), "IETF protocol assignments"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "documentation (TEST-NET-1)"},
+	{netip.MustParsePrefix("192.88.99.0/24"), "deprecated 6to4 relay anycast"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "documentation (TEST-NET-2)"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "documentation (TEST-NET-3)"},
 	{netip.MustParsePrefix("192.168.0.0/16"), "private (RFC 1918)"},
 	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking"},
 	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
@@ -47,11 +52,16 @@ var blockedRanges = []blockedRange{
 	{netip.MustParsePrefix("fec0::/10"), "site-local"},
 	{netip.MustParsePrefix("ff00::/8"), "multicast"},
 	{netip.MustParsePrefix("2001:db8::/32"), "documentation"},
+	{netip.MustParsePrefix("3fff::/20"), "documentation"},
 	{netip.MustParsePrefix("100::/64"), "discard-only"},
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use IPv4/IPv6 translation (RFC 8215)"},
+	{netip.MustParsePrefix("2001::/23"), "IETF protocol assignments (includes Teredo 2001::/32)"},
+	{netip.MustParsePrefix("5f00::/16"), "segment routing (SRv6 SIDs)"},
 }
 
 var (
 	nat64Prefix      = netip.MustParsePrefix("64:ff9b::/96")
+	translatedPrefix = netip.MustParsePrefix("::ffff:0:0:0/96") // IPv4-translated (SIIT, RFC 2765)
 	v4CompatPrefix   = netip.MustParsePrefix("::/96")
 	sixToFourPrefix  = netip.MustParsePrefix("2002::/16")
 	lastV4Compat     = netip.MustParseAddr("::ffff")
@@ -138,7 +148,8 @@ func blockedReason(ip netip.Addr) string {
 }
 
 // embeddedIPv4 returns the IPv4 address carried by an IPv4-mapped,
-// IPv4-compatible (above ::ffff), NAT64 or 6to4 IPv6 address.
+// IPv4-compatible (above ::ffff), IPv4-translated, NAT64 or 6to4 IPv6
+// address.
 func embeddedIPv4(ip netip.Addr) (netip.Addr, error) {
 	if !ip.Is6() {
 		return netip.Addr{}, errNotAnIPv4Form
@@ -147,7 +158,7 @@ func embeddedIPv4(ip netip.Addr) (netip.Addr, error) {
 	switch {
 	case ip.Is4In6():
 		return ip.Unmap(), nil
-	case nat64Prefix.Contains(ip), v4CompatPrefix.Contains(ip) && ip.Compare(lastV4Compat) > 0:
+	case nat64Prefix.Contains(ip), translatedPrefix.Contains(ip), v4CompatPrefix.Contains(ip) && ip.Compare(lastV4Compat) > 0:
 		return netip.AddrFrom4([4]byte(b[12:16])), nil
 	case sixToFourPrefix.Contains(ip):
 		return netip.AddrFrom4([4]byte(b[2:6])), nil

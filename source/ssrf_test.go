@@ -48,7 +48,20 @@ func TestGuardCheckAddr(t *testing.T) {
 		{"64:ff9b::a9fe:a9fe", "metadata"},
 		{"2002:7f00:1::", "loopback"},
 		{"2002:c0a8:101::1", "RFC 1918"},
+		{"::ffff:0:7f00:1", "loopback"},    // IPv4-translated 127.0.0.1
+		{"::ffff:0:a9fe:a9fe", "metadata"}, // IPv4-translated 169.254.169.254
+		{"64:ff9b:1::7f00:1", "local-use"}, // RFC 8215
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"},
+		{"2001:2::1", "IETF protocol assignments"},
+		{"192.0.2.1", "TEST-NET-1"},
+		{"198.51.100.7", "TEST-NET-2"},
+		{"203.0.113.9", "TEST-NET-3"},
+		{"192.88.99.1", "6to4 relay"},
+		{"3fff::1", "documentation"},
+		{"5f00::1", "segment routing"},
 		{"8.8.8.8", ""},
+		{"::ffff:0:808:808", ""}, // IPv4-translated 8.8.8.8
+		{"2001:4860:4860::8888", ""},
 		{"93.184.216.34", ""},
 		{"172.32.0.1", ""},
 		{"100.128.0.1", ""},
