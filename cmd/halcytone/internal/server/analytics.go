@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -31,7 +33,7 @@ type JobAnalytics struct {
 	AvgProcessingTimeSeconds float64          `json:"avg_processing_time_seconds" doc:"completed_at - started_at over finished jobs"`
 	JobsByChannel            map[string]int   `json:"jobs_by_channel"`
 	JobsByStatus             map[string]int   `json:"jobs_by_status"`
-	JobsOverTime             []AnalyticsPoint `json:"jobs_over_time" doc:"jobs created per bucket (hour or day, UTC), oldest first"`
+	JobsOverTime             []AnalyticsPoint `json:"jobs_over_time" doc:"jobs created per bucket, oldest first: hours or days of the server's time zone (a day is 23 or 25 hours long when clocks change), each starting at timestamp (in UTC)"`
 }
 
 // AnalyticsPoint is a count in the time bucket starting at Timestamp.
@@ -74,31 +76,34 @@ type AnalyticsBody struct {
 type analyticsWindow struct {
 	StartDate   string `query:"start_date" doc:"RFC 3339, or YYYY-MM-DD: the start of that day in the server's time zone"`
 	EndDate     string `query:"end_date" doc:"RFC 3339 (exclusive), or YYYY-MM-DD: to the end of that day in the server's time zone"`
-	Granularity string `query:"granularity" enum:"hour,day" default:"day" doc:"width of the jobs_over_time buckets"`
+	Granularity string `query:"granularity" enum:"hour,day" default:"day" doc:"jobs_over_time buckets: the hours or the days of the server's time zone"`
 }
 
-// filter checks the window's parameters and returns the stats filter.
-func (w analyticsWindow) filter(loc *time.Location) (store.StatsFilter, error) {
+// filter checks the window's parameters and returns the stats filter,
+// with the store buckets the jobs_over_time buckets of loc are cut from.
+func (w analyticsWindow) filter(loc *time.Location, now time.Time) (store.StatsFilter, analyticsCut, error) {
 	var f store.StatsFilter
 	var err error
 	if f.Start, err = parseAnalyticsDate(w.StartDate, loc, false); err != nil {
-		return f, invalid("query.start_date", "%v", err)
+		return f, analyticsCut{}, invalid("query.start_date", "%v", err)
 	}
 	if f.End, err = parseAnalyticsDate(w.EndDate, loc, true); err != nil {
-		return f, invalid("query.end_date", "%v", err)
+		return f, analyticsCut{}, invalid("query.end_date", "%v", err)
 	}
 	if !f.Start.IsZero() && !f.End.IsZero() && f.End.Before(f.Start) {
-		return f, invalid("query.end_date", "end_date %s is before start_date %s", w.EndDate, w.StartDate)
+		return f, analyticsCut{}, invalid("query.end_date", "end_date %s is before start_date %s", w.EndDate, w.StartDate)
 	}
+	var hour bool
 	switch w.Granularity {
 	case "hour":
-		f.Bucket = time.Hour
+		hour = true
 	case "", "day":
-		f.Bucket = 24 * time.Hour
 	default:
-		return f, invalid("query.granularity", "granularity %q is neither hour nor day", w.Granularity)
+		return f, analyticsCut{}, invalid("query.granularity", "granularity %q is neither hour nor day", w.Granularity)
 	}
-	return f, nil
+	cut := newAnalyticsCut(loc, hour, f, now)
+	f.Bucket = cut.storeBucket
+	return f, cut, nil
 }
 
 // parseAnalyticsDate reads RFC 3339 or YYYY-MM-DD in loc; a day given as
@@ -127,8 +132,9 @@ func analyticsFinished(byStatus map[store.JobStatus]int) int {
 	return byStatus[store.JobCompleted] + byStatus[store.JobPartial] + byStatus[store.JobFailed]
 }
 
-// jobAnalytics aggregates the jobs of f (one store query).
-func (s *Server) jobAnalytics(ctx context.Context, f store.StatsFilter) (JobAnalytics, store.JobStats, error) {
+// jobAnalytics aggregates the jobs of f (one store query), with
+// jobs_over_time cut by cut.
+func (s *Server) jobAnalytics(ctx context.Context, f store.StatsFilter, cut analyticsCut) (JobAnalytics, store.JobStats, error) {
 	st, err := s.store.JobStats(ctx, f)
 	if err != nil {
 		return JobAnalytics{}, st, apiError(err)
@@ -158,22 +164,20 @@ func (s *Server) jobAnalytics(ctx context.Context, f store.StatsFilter) (JobAnal
 	for status, n := range by { // any status this server does not know yet
 		out.JobsByStatus[string(status)] = n
 	}
-	out.JobsOverTime = analyticsSeries(st.OverTime, f, s.now())
+	out.JobsOverTime = analyticsSeries(st.OverTime, f, cut, s.now())
 	return out, st, nil
 }
 
-// analyticsSeries returns the buckets of points with the empty ones in
-// between (and up to the window's ends, the end capped at now) filled
-// with zeros, unless that makes more than analyticsMaxPoints of them.
-func analyticsSeries(points []store.TimeCount, f store.StatsFilter, now time.Time) []AnalyticsPoint {
-	bucket := f.Bucket
-	if bucket <= 0 {
-		bucket = 24 * time.Hour
-	}
+// analyticsSeries adds the store's buckets up into the buckets of cut
+// and returns them with the empty ones in between (and up to the
+// window's ends, the end capped at now) filled with zeros, unless that
+// makes more than analyticsMaxPoints of them: then only the non-empty
+// ones.
+func analyticsSeries(points []store.TimeCount, f store.StatsFilter, cut analyticsCut, now time.Time) []AnalyticsPoint {
 	counts := map[time.Time]int{}
 	var first, last time.Time
 	for _, p := range points {
-		at := p.At.UTC().Truncate(bucket)
+		at := cut.start(p.At)
 		counts[at] += p.Count
 		if first.IsZero() || at.Before(first) {
 			first = at
@@ -183,28 +187,178 @@ func analyticsSeries(points []store.TimeCount, f store.StatsFilter, now time.Tim
 		}
 	}
 	if !f.Start.IsZero() {
-		first = f.Start.UTC().Truncate(bucket)
+		first = cut.start(f.Start)
 	}
 	end := f.End
 	if end.IsZero() || end.After(now) {
 		end = now
 	}
 	if !end.IsZero() && !f.Start.IsZero() {
-		if e := end.Add(-time.Nanosecond).UTC().Truncate(bucket); e.After(last) {
+		if e := cut.start(end.Add(-time.Nanosecond)); e.After(last) {
 			last = e
 		}
 	}
 	out := []AnalyticsPoint{}
-	if first.IsZero() || last.Before(first) || int(last.Sub(first)/bucket) >= analyticsMaxPoints {
-		for _, p := range points {
-			out = append(out, AnalyticsPoint{Timestamp: p.At.UTC(), Count: p.Count})
+	if !first.IsZero() && !last.Before(first) {
+		seen := 0
+		for at := first; !at.After(last) && len(out) <= analyticsMaxPoints; at = cut.next(at) {
+			n, ok := counts[at]
+			if ok {
+				seen++
+			}
+			out = append(out, AnalyticsPoint{Timestamp: at, Count: n})
 		}
-		return out
+		if len(out) <= analyticsMaxPoints && seen == len(counts) {
+			return out
+		}
+		// Too many points, or (in a zone whose clock once went back
+		// across midnight) a bucket the calendar steps over.
+		out = out[:0]
 	}
-	for at := first; !at.After(last); at = at.Add(bucket) {
+	for _, at := range slices.SortedFunc(maps.Keys(counts), time.Time.Compare) {
 		out = append(out, AnalyticsPoint{Timestamp: at, Count: counts[at]})
 	}
 	return out
+}
+
+// analyticsCut is how jobs_over_time is cut: into the days or hours of
+// the server's time zone, added up from the store's buckets
+// (storeBucket wide, at multiples of it since the Unix epoch), whose
+// boundaries fall on every boundary of those days or hours.
+type analyticsCut struct {
+	storeBucket time.Duration
+	// loc is the zone of the days or hours; nil when they are the store's
+	// buckets themselves (UTC days, or the hours of a zone whose offsets
+	// are whole hours).
+	loc  *time.Location
+	hour bool // hours, else days
+}
+
+// newAnalyticsCut returns the cut into the days (or hours) of loc of the
+// jobs of f. The store's buckets are the answer's when the zone's
+// offsets in the window are all zero (UTC days) or, for hours, all whole
+// hours (UTC hours). Otherwise they are an hour wide when every offset
+// is a whole number of hours and changes at a whole hour, else 15
+// minutes. A window without a start is taken from the Unix epoch, one
+// without an end (or ending later) to now.
+func newAnalyticsCut(loc *time.Location, hour bool, f store.StatsFilter, now time.Time) analyticsCut {
+	if loc == nil {
+		loc = time.UTC
+	}
+	from, to := f.Start, now
+	if from.IsZero() {
+		from = time.Unix(0, 0)
+	}
+	if !f.End.IsZero() && f.End.Before(to) {
+		to = f.End
+	}
+	zero, wholeHours := zoneOffsets(loc, from, to)
+	switch {
+	case hour && wholeHours:
+		return analyticsCut{storeBucket: time.Hour}
+	case !hour && zero:
+		return analyticsCut{storeBucket: 24 * time.Hour}
+	case wholeHours:
+		return analyticsCut{storeBucket: time.Hour, loc: loc, hour: hour}
+	default:
+		// Every offset in use since 1980 is a multiple of 15 minutes, and
+		// nearly every change of offset happens at a multiple of them.
+		return analyticsCut{storeBucket: 15 * time.Minute, loc: loc, hour: hour}
+	}
+}
+
+// zoneOffsets reports whether every UTC offset of loc from from to to is
+// zero, and whether every one is a whole number of hours and changes at
+// a whole hour. It steps through the zone's transitions (a few per year)
+// and stops as soon as both answers are no.
+func zoneOffsets(loc *time.Location, from, to time.Time) (zero, wholeHours bool) {
+	zero, wholeHours = true, true
+	for t := from.In(loc); zero || wholeHours; {
+		_, offset := t.Zone()
+		zero = zero && offset == 0
+		wholeHours = wholeHours && offset%3600 == 0
+		_, next := t.ZoneBounds()
+		if next.IsZero() || !next.Before(to) {
+			break
+		}
+		if _, o := next.Zone(); o != offset { // not a mere change of name
+			wholeHours = wholeHours && next.Unix()%3600 == 0
+		}
+		t = next
+	}
+	return zero, wholeHours
+}
+
+// start returns the start, in UTC, of the bucket that holds t. A local
+// day starts when the date changes; a local hour when the clock shows a
+// whole hour or the hour changes (so the hour repeated when clocks go
+// back is a bucket of its own, as in UTC).
+func (c analyticsCut) start(t time.Time) time.Time {
+	if c.loc == nil {
+		return t.UTC().Truncate(c.storeBucket)
+	}
+	for {
+		lt := t.In(c.loc)
+		h, m, sec := lt.Clock()
+		into := time.Duration(m)*time.Minute + time.Duration(sec)*time.Second + time.Duration(lt.Nanosecond())
+		if !c.hour {
+			into += time.Duration(h) * time.Hour
+		}
+		s := t.Add(-into) // the last whole day (hour) on this zone period's clock
+		zoneStart, _ := lt.ZoneBounds()
+		if zoneStart.IsZero() || s.After(zoneStart) || (c.hour && s.Equal(zoneStart)) {
+			return s.UTC()
+		}
+		// The day (hour) did not start on this period's clock: it started
+		// when the period did, unless the previous period shows it too.
+		prev := zoneStart.Add(-time.Nanosecond)
+		if c.key(prev) != c.key(lt) {
+			return zoneStart.UTC()
+		}
+		t = prev
+	}
+}
+
+// key is the local date (and hour) of t.
+func (c analyticsCut) key(t time.Time) time.Time {
+	lt := t.In(c.loc)
+	y, m, d := lt.Date()
+	h := 0
+	if c.hour {
+		h = lt.Hour()
+	}
+	return time.Date(y, m, d, h, 0, 0, 0, time.UTC)
+}
+
+// next returns the start of the bucket after the one starting at s.
+func (c analyticsCut) next(s time.Time) time.Time {
+	if c.loc == nil {
+		return s.Add(c.storeBucket)
+	}
+	if c.hour {
+		for t := s; ; {
+			lt := t.In(c.loc)
+			_, m, sec := lt.Clock()
+			n := t.Add(time.Hour - time.Duration(m)*time.Minute - time.Duration(sec)*time.Second - time.Duration(lt.Nanosecond()))
+			_, zoneEnd := lt.ZoneBounds()
+			if zoneEnd.IsZero() || n.Before(zoneEnd) {
+				return n.UTC()
+			}
+			if c.start(zoneEnd).Equal(zoneEnd) {
+				return zoneEnd.UTC()
+			}
+			t = zoneEnd
+		}
+	}
+	// Days by the calendar (23 or 25 hours long across DST changes): the
+	// day holding noon of the following date, or of the one after when a
+	// date is skipped.
+	y, m, d := s.In(c.loc).Date()
+	for i := 1; ; i++ {
+		if n := c.start(time.Date(y, m, d+i, 12, 0, 0, 0, c.loc)); n.After(s) {
+			return n
+		}
+	}
 }
 
 func (s *Server) registerAnalytics() {
@@ -215,11 +369,11 @@ func (s *Server) registerAnalytics() {
 			"7 and 30 days; performance_metrics of this server's requests since it started. Rates are 0-1 except " +
 			"job_analytics.success_rate, a percentage.",
 	}, func(ctx context.Context, in *analyticsWindow) (*struct{ Body AnalyticsBody }, error) {
-		f, err := in.filter(s.cfg.Location)
+		f, cut, err := in.filter(s.cfg.Location, s.now())
 		if err != nil {
 			return nil, err
 		}
-		ja, st, err := s.jobAnalytics(ctx, f)
+		ja, st, err := s.jobAnalytics(ctx, f, cut)
 		if err != nil {
 			return nil, err
 		}
@@ -262,7 +416,7 @@ func (s *Server) registerAnalytics() {
 	type jobsInput struct {
 		StartDate   string `query:"start_date" doc:"RFC 3339, or YYYY-MM-DD: the start of that day in the server's time zone"`
 		EndDate     string `query:"end_date" doc:"RFC 3339 (exclusive), or YYYY-MM-DD: to the end of that day in the server's time zone"`
-		Granularity string `query:"granularity" enum:"hour,day" default:"day" doc:"width of the jobs_over_time buckets"`
+		Granularity string `query:"granularity" enum:"hour,day" default:"day" doc:"jobs_over_time buckets: the hours or the days of the server's time zone"`
 		Status      string `query:"status" doc:"one job status"`
 		Channel     string `query:"channel" doc:"jobs listing this channel in any spelling: web, Website and website select the same jobs"`
 	}
@@ -270,7 +424,7 @@ func (s *Server) registerAnalytics() {
 		OperationID: "analytics-jobs", Method: http.MethodGet, Path: "/api/v2/analytics/jobs", Tags: []string{"analytics"},
 		Summary: "Job figures alone, optionally of one status or channel",
 	}, func(ctx context.Context, in *jobsInput) (*struct{ Body JobAnalytics }, error) {
-		f, err := analyticsWindow{StartDate: in.StartDate, EndDate: in.EndDate, Granularity: in.Granularity}.filter(s.cfg.Location)
+		f, cut, err := analyticsWindow{StartDate: in.StartDate, EndDate: in.EndDate, Granularity: in.Granularity}.filter(s.cfg.Location, s.now())
 		if err != nil {
 			return nil, err
 		}
@@ -281,7 +435,7 @@ func (s *Server) registerAnalytics() {
 			f.Status = store.JobStatus(in.Status)
 		}
 		f.Channel = in.Channel
-		ja, _, err := s.jobAnalytics(ctx, f)
+		ja, _, err := s.jobAnalytics(ctx, f, cut)
 		if err != nil {
 			return nil, err
 		}

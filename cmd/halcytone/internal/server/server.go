@@ -48,7 +48,9 @@ type Config struct {
 	AllowedOrigins []string
 	// BodyLimit bounds request bodies; 0 means DefaultBodyLimit.
 	BodyLimit int64
-	// Location is the time zone of local schedule_time values; nil: UTC.
+	// Location is the time zone of local schedule_time values, of the
+	// analytics' YYYY-MM-DD dates and of their jobs_over_time days and
+	// hours; nil: UTC.
 	Location *time.Location
 	// RiverUI, when set, is mounted at /riverui/ for admin keys.
 	RiverUI http.Handler
