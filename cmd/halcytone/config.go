@@ -72,7 +72,7 @@ func serveSettings() []setting {
 		{name: "dry-run", def: "false", usage: "force every publisher to dry run, credentials or not", check: isBool},
 		{name: "content-dir", def: ".", usage: "directory that file: references may read"},
 		{name: "url-allow", usage: "comma-separated CIDR prefixes that URL fetching may reach despite the SSRF guard"},
-		{name: "timezone", def: "UTC", usage: "IANA time zone of local schedule times", check: isZone},
+		{name: "timezone", def: "UTC", usage: "IANA time zone of local schedule times and of the analytics dates, days and hours", check: isZone},
 		{name: "log-format", def: "text", usage: "text or json", check: oneOf("text", "json")},
 		{name: "log-level", def: "info", usage: "debug, info, warn or error", check: oneOf("debug", "info", "warn", "error")},
 		{name: "allowed-origins", usage: "comma-separated CORS origins; empty allows any"},
