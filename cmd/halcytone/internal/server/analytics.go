@@ -394,7 +394,7 @@ func (s *Server) registerAnalytics() {
 				continue
 			}
 			sf := f
-			sf.Status = status
+			sf.Status, sf.Bucket = status, 24*time.Hour // its buckets are not used: the fewest
 			fst, err := s.store.JobStats(ctx, sf)
 			if err != nil {
 				return nil, apiError(err)
