@@ -38,23 +38,12 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 			job = j
 			return fmt.Errorf("%w: job %s is %s", ErrJobFinished, id, j.Status)
 		}
-		dels, err := tx.ListDeliveries(ctx, id)
-		if err != nil {
-			return err
-		}
-		now := e.now().UTC()
-		for _, d := range dels {
-			if d.JobID == id && d.Status == store.DeliveryPending {
-				if _, err := tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
-					x.Status, x.LastError, x.UpdatedAt = store.DeliverySkipped, "job cancelled", now
-					return nil
-				}); err != nil {
-					return err
-				}
-			}
-		}
 		// Its review closes with it: a cancelled job's content will not go
-		// out, and approving it would mean nothing.
+		// out, and approving it would mean nothing. Withdrawing first also
+		// locks the request, which Decide locks first too: a decision in
+		// flight commits, with the deliveries its approval releases,
+		// before the deliveries are read below, and one that comes later
+		// finds the request closed.
 		var summary *store.JobApproval
 		if j.Approval != nil && j.Approval.RequestID != "" {
 			a, err := e.gate.Withdraw(ctx, tx, j.Approval.RequestID, approval.SystemActor, "job cancelled")
@@ -63,7 +52,33 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 			}
 			summary = approval.Summary(a)
 		}
+		dels, err := tx.ListDeliveries(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := e.now().UTC()
+		for _, d := range dels {
+			if d.JobID != id || d.Status != store.DeliveryPending {
+				continue
+			}
+			_, err := tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
+				// Settled (sent, failed) or taken over since it was read:
+				// a worker finished it first, and it stays as it is.
+				if x.Status != store.DeliveryPending || x.JobID != id {
+					return errNotPending
+				}
+				x.Status, x.LastError, x.UpdatedAt = store.DeliverySkipped, "job cancelled", now
+				return nil
+			})
+			if err != nil && !errors.Is(err, errNotPending) {
+				return err
+			}
+		}
 		job, err = tx.UpdateJob(ctx, id, func(j *store.Job) error {
+			if j.Status.Terminal() {
+				// Its last delivery settled the job meanwhile.
+				return fmt.Errorf("%w: job %s is %s", ErrJobFinished, id, j.Status)
+			}
 			j.Status, j.CompletedAt = store.JobCancelled, now
 			if summary != nil {
 				j.Approval = summary
@@ -72,6 +87,9 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 		})
 		return err
 	})
+	if errors.Is(err, ErrJobFinished) && job == nil {
+		job, _ = e.store.GetJob(ctx, id)
+	}
 	if err != nil {
 		return job, err
 	}
