@@ -300,3 +300,30 @@ func TestNewQueueBadConfig(t *testing.T) {
 	_, err = schedule.NewSQLite(ctx, openSQLite(t), schedule.Config{Workers: -1})
 	require.ErrorIs(t, err, store.ErrInvalid)
 }
+
+// TestPostgresReplicasMigrateTogether: replicas starting at once on a
+// fresh schema all get a queue; River's migrations run one at a time.
+func TestPostgresReplicasMigrateTogether(t *testing.T) {
+	pool, schema := openPostgres(t)
+	const replicas = 4
+	for round := range 3 {
+		if round > 0 { // a fresh schema each round
+			_, err := pool.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE; CREATE SCHEMA "+schema)
+			require.NoError(t, err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, replicas)
+		start := make(chan struct{})
+		for i := range replicas {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = schedule.NewPostgres(context.Background(), pool, schedule.Config{Schema: schema})
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			assert.NoError(t, err, "round %d, replica %d", round, i)
+		}
+	}
+}

@@ -11,10 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/halcytone/halcytone/store"
@@ -42,7 +44,8 @@ func NewSQLite(ctx context.Context, db *sql.DB, cfg Config) (*RiverQueue, error)
 		return nil, invalidf("nil sqlite database")
 	}
 	cfg.Schema = "" // River's SQLite driver has no schemas; tables live in main.
-	return newRiverQueue(ctx, riversqlite.New(db), "*sql.Tx", cfg)
+	// SQLite serialises writers: two processes migrating at once take turns.
+	return newRiverQueue(ctx, riversqlite.New(db), "*sql.Tx", cfg, nil)
 }
 
 // NewPostgres returns a queue whose tables live in the PostgreSQL database
@@ -53,7 +56,40 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*RiverQue
 	if pool == nil {
 		return nil, invalidf("nil postgres pool")
 	}
-	return newRiverQueue(ctx, riverpgxv5.New(pool), "pgx.Tx", cfg)
+	return newRiverQueue(ctx, riverpgxv5.New(pool), "pgx.Tx", cfg, func(ctx context.Context, m *rivermigrate.Migrator[pgx.Tx]) error {
+		return migrateLocked(ctx, pool, cfg.Schema, m)
+	})
+}
+
+// riverMigrateLock is the first key of the advisory lock that serialises
+// River's migrations of one schema: replicas starting together on a fresh
+// database would otherwise create the same tables at once, and all but
+// one fail. (The store's own migrations use another key.)
+const riverMigrateLock = 0x68637276 // "hcrv"
+
+// migrateLocked applies River's migrations while holding the schema's
+// advisory lock on a connection of its own, outside pool (River runs each
+// migration in its own transaction, and some cannot share one; the
+// migrations need pool's connections, which queues sharing one pool
+// could otherwise all hold waiting): a replica that waited finds them
+// applied. The lock ends with the connection's session if the process
+// dies.
+func migrateLocked(ctx context.Context, pool *pgxpool.Pool, schema string, m *rivermigrate.Migrator[pgx.Tx]) error {
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("take the migration lock: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	const key = `hashtext(coalesce(nullif($2, ''), current_schema(), ''))`
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, `+key+`)`, riverMigrateLock, schema); err != nil {
+		return fmt.Errorf("take the migration lock: %w", err)
+	}
+	defer func() {
+		// A failed unlock (the connection broke) ends with the session.
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, `+key+`)`, riverMigrateLock, schema)
+	}()
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
 }
 
 // Enqueue implements Queue. The entry is unique by j.DeliveryKey among the

@@ -61,7 +61,10 @@ func (b *riverBackend[TTx]) endpoints() uiendpoints.Bundle {
 }
 
 // newRiverQueue migrates River's tables with driver and builds the queue.
-func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], txName string, cfg Config) (*RiverQueue, error) {
+// migrate applies the migrations; nil runs them as rivermigrate does, with
+// no lock.
+func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], txName string, cfg Config,
+	migrate func(context.Context, *rivermigrate.Migrator[TTx]) error) (*RiverQueue, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -70,7 +73,13 @@ func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx],
 	if err != nil {
 		return nil, fmt.Errorf("schedule: river migrations: %w", err)
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+	if migrate == nil {
+		migrate = func(ctx context.Context, m *rivermigrate.Migrator[TTx]) error {
+			_, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			return err
+		}
+	}
+	if err := migrate(ctx, migrator); err != nil {
 		return nil, fmt.Errorf("schedule: apply river migrations: %w", err)
 	}
 	rc := &river.Config{
