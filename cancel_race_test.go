@@ -2,6 +2,7 @@ package halcytone_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -233,4 +234,64 @@ func TestCancelAfterAConcurrentDelivery(t *testing.T) {
 	j, err := eng.Job(ctx, res.Job.ID)
 	require.NoError(t, err)
 	assert.Equal(t, store.JobCompleted, j.Status, "a completed job stays completed")
+}
+
+// jobUpdateHook runs a hook, once, before the next UpdateJob made outside
+// a transaction: Work marking its job in progress.
+type jobUpdateHook struct {
+	store.Store
+	mu   sync.Mutex
+	hook func()
+}
+
+func (s *jobUpdateHook) arm(hook func()) { s.mu.Lock(); s.hook = hook; s.mu.Unlock() }
+
+func (s *jobUpdateHook) UpdateJob(ctx context.Context, id string, fn func(*store.Job) error) (*store.Job, error) {
+	s.mu.Lock()
+	hook := s.hook
+	s.hook = nil
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return s.Store.UpdateJob(ctx, id, fn)
+}
+
+// TestRetryAfterACancelledRun: a job cancelled while its delivery's queue
+// entry ran leaves that entry completed, holding the delivery's key. A
+// later job of the same content takes the delivery over, fails, and its
+// retry takes it over again: under a queue key of its own, so the
+// completed entry (kept unique for days) does not refuse it.
+func TestRetryAfterACancelledRun(t *testing.T) {
+	hk := &jobUpdateHook{}
+	h := newHarnessConfig(t, func(c *halcytone.Config) { hk.Store = c.Store; c.Store = hk })
+	ctx := context.Background()
+	c := update("Pulse pre-orders open soon")
+
+	paused, resume := make(chan struct{}), make(chan struct{})
+	hk.arm(func() { close(paused); <-resume })
+	first, err := h.eng.Generate(ctx, halcytone.Request{Content: c, Channels: []string{"email"}})
+	require.NoError(t, err)
+	<-paused // the delivery's entry runs
+	_, err = h.eng.Cancel(ctx, first.Job.ID)
+	require.NoError(t, err)
+	close(resume)
+	h.wait(t)
+	require.Empty(t, h.email.Published())
+
+	h.email.FailNext(&content.Error{Class: content.Permanent, Err: errors.New("mailbox closed")})
+	second, err := h.eng.Generate(ctx, halcytone.Request{Content: c, Channels: []string{"email"}})
+	require.NoError(t, err)
+	h.wait(t)
+	j, err := h.eng.Job(ctx, second.Job.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.JobFailed, j.Status)
+
+	retry, err := h.eng.Retry(ctx, second.Job.ID)
+	require.NoError(t, err, "a failed job can be retried")
+	h.wait(t)
+	j, err = h.eng.Job(ctx, retry.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.JobCompleted, j.Status)
+	assert.Len(t, h.email.Published(), 1, "delivered once, by the retry")
 }

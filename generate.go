@@ -464,13 +464,12 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 				results[spelled] = store.ChannelResult{Status: "skipped", Error: "already " + string(prev.Status) + " by job " + prev.JobID, Timestamp: now}
 				continue
 			}
-			if dry || prev.Status == store.DeliverySkipped {
-				// The dry run's queue entry still holds the key (River keeps
-				// completed entries unique for a while), as may the cancelled
-				// job's, still scheduled: enqueue under a key of this job,
-				// which Work maps back to the delivery.
-				queueKey = d.IdempotencyKey + queueKeySep + job.ID
-			}
+			// An earlier entry may still hold the delivery's key: River
+			// keeps completed entries unique for a while (a dry run's, or
+			// one that ran while its job was cancelled), and a cancelled
+			// job's may still be scheduled. A takeover enqueues under a key
+			// of this job, which Work maps back to the delivery.
+			queueKey = d.IdempotencyKey + queueKeySep + job.ID
 			_, err = tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
 				if dry {
 					// Only recorded by a dry run: nothing reached the platform,
