@@ -226,7 +226,7 @@ const benchKey = "bench-test-0123456789abcdef0123456789"
 // on a temporary SQLite file holding jobs seeded jobs.
 func startBenchServer(t *testing.T, jobs int) (url string, a *app) {
 	t.Helper()
-	url, a, _ = startApp(t, []string{"--dry-run", "true"}, func(ctx context.Context, a *app) {
+	url, a, _ = startApp(t, []string{"--dry-run"}, func(ctx context.Context, a *app) {
 		if jobs > 0 {
 			require.NoError(t, seedJobs(ctx, a.store, seedOptions{Jobs: jobs, Batch: 1000, Days: 30, Seed: 1, Now: time.Now().UTC()}))
 		}

@@ -22,10 +22,19 @@ type setting struct {
 	usage  string
 	secret bool
 	check  func(string) error // nil: any string
+	// boolean settings may be given as a bare flag (--dry-run).
+	boolean bool
 }
 
 func (s setting) env() string {
 	return "HALCYTONE_" + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+}
+
+func nonEmpty(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
 }
 
 func isBool(v string) error { _, err := strconv.ParseBool(v); return err }
@@ -68,8 +77,8 @@ func isZone(v string) error { _, err := time.LoadLocation(v); return err }
 func serveSettings() []setting {
 	return []setting{
 		{name: "addr", def: ":8000", usage: "listen address"},
-		{name: "database-url", def: "sqlite:halcytone.db", usage: "sqlite:PATH (the default, embedded) or postgres://..."},
-		{name: "dry-run", def: "false", usage: "force every publisher to dry run, credentials or not", check: isBool},
+		{name: "database-url", def: "sqlite:halcytone.db", usage: "sqlite:PATH (the default, embedded) or postgres://...", check: nonEmpty},
+		{name: "dry-run", def: "false", usage: "force every publisher to dry run, credentials or not", check: isBool, boolean: true},
 		{name: "content-dir", def: ".", usage: "directory that file: references may read"},
 		{name: "url-allow", usage: "comma-separated CIDR prefixes that URL fetching may reach despite the SSRF guard"},
 		{name: "timezone", def: "UTC", usage: "IANA time zone of local schedule times and of the analytics dates, days and hours", check: isZone},
@@ -80,13 +89,13 @@ func serveSettings() []setting {
 		{name: "approval-policy", usage: "JSON or YAML approval policy file; empty uses the default"},
 		{name: "reviewers", usage: "reviewers and roles: name:role+role,name:role (roles of the approval policy; the default policy's are editor, marketing, manager, legal and executive)"},
 		{name: "workers", def: "100", usage: "queue workers", check: isInt(1)},
-		{name: "schedule-interval", def: "30s", usage: "how often recurring schedules and escalations are checked", check: isDuration},
+		{name: "schedule-interval", def: "30s", usage: "how often recurring schedules and escalations are checked", check: isPositiveDuration},
 		{name: "api-keys", usage: "seed keys name:key:scopes[:per-minute-limit],... (kept in memory)", secret: true},
 		{name: "cache-webhook-secret", usage: "secret of POST /api/v2/cache/webhook (whsec_...)", secret: true},
 		{name: "cache-max-mb", def: "64", usage: "memory of the content cache in MiB (entries counted by their JSON size; the process may hold about twice that)", check: isInt(1)},
 		{name: "cache-ttl", def: "5m", usage: "lifetime of a cached document or preview", check: isPositiveDuration},
 		{name: "gc-floor-mb", def: "32", usage: "while requests arrive, let the heap grow to this many MiB between collections when the live heap is small (0: off; ignored when GOGC=off)", check: isInt(0)},
-		{name: "webhook-allow-private", def: "false", usage: "let outgoing webhooks reach private and loopback addresses (demos, tests)", check: isBool},
+		{name: "webhook-allow-private", def: "false", usage: "let outgoing webhooks reach private and loopback addresses (demos, tests)", check: isBool, boolean: true},
 		// Credentials: each set switches its publisher or source from dry run to real.
 		{name: "crm-url", usage: "CRM API base URL (email)"},
 		{name: "crm-api-key", usage: "CRM API key", secret: true},
@@ -141,6 +150,12 @@ func loadServeConfig(args []string, env func(string) string, environ []string) (
 	fs.SetOutput(new(strings.Builder))
 	flagVals := map[string]*string{}
 	for _, s := range settings {
+		if s.boolean {
+			v := new(string)
+			fs.Var(boolFlag{v}, s.name, s.usage+" (env "+s.env()+")")
+			flagVals[s.name] = v
+			continue
+		}
 		flagVals[s.name] = fs.String(s.name, "", s.usage+" (env "+s.env()+")")
 	}
 	configPath := fs.String("config", "", "JSON config file whose keys are the flag names (env HALCYTONE_CONFIG)")
@@ -210,7 +225,10 @@ func loadServeConfig(args []string, env func(string) string, environ []string) (
 		if set[s.name] {
 			v, from = *flagVals[s.name], "--"+s.name
 		}
-		if s.check != nil && v != "" {
+		// An empty value is checked too when the setting has a default:
+		// --workers= is a mistake, not a request for the default. (An
+		// empty environment variable counts as unset.)
+		if s.check != nil && (v != "" || s.def != "") {
 			if err := s.check(v); err != nil {
 				return nil, fmt.Errorf("%s: invalid value %q: %v", from, shown(s, v), err)
 			}
@@ -219,6 +237,23 @@ func loadServeConfig(args []string, env func(string) string, environ []string) (
 	}
 	return cfg, nil
 }
+
+// boolFlag is the flag of a boolean setting: given bare (--dry-run) it
+// means true, as the flag package's own bool flags do; --dry-run=false
+// works too. It keeps the text, which loadServeConfig checks.
+type boolFlag struct{ v *string }
+
+func (b boolFlag) String() string {
+	if b.v == nil {
+		return ""
+	}
+	return *b.v
+}
+
+func (b boolFlag) Set(s string) error { *b.v = s; return nil }
+
+// IsBoolFlag tells the flag package that the flag may be given bare.
+func (b boolFlag) IsBoolFlag() bool { return true }
 
 func shown(s setting, v string) string {
 	if s.secret {

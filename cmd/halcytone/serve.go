@@ -504,13 +504,16 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 		return err
 	}
 	defer a.close()
-	admin, err := a.keys.Bootstrap(ctx)
-	if err != nil {
-		return fmt.Errorf("bootstrap admin key: %w", err)
-	}
+	// Listen first: a taken port must not use up the first start's admin
+	// key, which is printed only once.
 	ln, err := net.Listen("tcp", cfg["addr"])
 	if err != nil {
 		return fmt.Errorf("addr: %w", err)
+	}
+	admin, err := a.keys.Bootstrap(ctx)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("bootstrap admin key: %w", err)
 	}
 	if err := a.start(ctx); err != nil {
 		_ = ln.Close()

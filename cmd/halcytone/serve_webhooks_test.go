@@ -25,7 +25,7 @@ func TestServeWebhooksThroughTheQueue(t *testing.T) {
 	}))
 	t.Cleanup(recv.Close)
 
-	url, a, ctx := startApp(t, []string{"--webhook-allow-private", "true"}, nil)
+	url, a, ctx := startApp(t, []string{"--webhook-allow-private"}, nil)
 	var hook struct{ ID string }
 	require.Equal(t, http.StatusCreated, appJSON(t, ctx, http.MethodPost, url+"/api/v2/webhooks",
 		map[string]any{"url": recv.URL, "events": []string{"job.completed"}}, &hook))
