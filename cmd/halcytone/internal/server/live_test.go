@@ -358,3 +358,58 @@ func TestSessionSummary(t *testing.T) {
 	res = ts.do(t, "POST", "/api/v2/session-summary", ts.Admin, map[string]any{"content": session, "surprise": 1})
 	assert.Equal(t, http.StatusUnprocessableEntity, res.Status, "unknown fields are refused: %s", res.Body)
 }
+
+// TestLiveRoomsNobodyIsInFreeTheirPlace: a room nobody is in and nothing
+// happened in is forgotten when its last client leaves, and when the hub
+// is full the room idle the longest makes way: opening and closing
+// connections to made-up sessions cannot lock every new session out.
+func TestLiveRoomsNobodyIsInFreeTheirPlace(t *testing.T) {
+	ts := newTestServer(t)
+	h := ts.liveRooms()
+	h.mu.Lock()
+	h.maxRooms = 3
+	h.mu.Unlock()
+	reader := ts.key(t, "reader", 0, ScopeRead)
+	for i := range 3 {
+		c, _ := ts.joinLive(t, reader, fmt.Sprintf("blank-%d", i), "x", "participant")
+		require.NoError(t, c.Close(websocket.StatusNormalClosure, "bye"))
+	}
+	waitFor(t, "every live connection to end", func() bool { return ts.wsGauge(t, "live") == 0 })
+	h.mu.Lock()
+	assert.Empty(t, h.rooms, "blank rooms are forgotten")
+	h.mu.Unlock()
+
+	// Rooms with a chat kept for replay stay; a new one evicts the oldest.
+	for i := range 3 {
+		c, _ := ts.joinLive(t, reader, fmt.Sprintf("chatty-%d", i), "x", "participant")
+		sendWS(t, c, chatOf("hello"))
+		_, _ = readUntil(t, c, "chat_message", func(wsMsg) bool { return true })
+		require.NoError(t, c.Close(websocket.StatusNormalClosure, "bye"))
+	}
+	waitFor(t, "every live connection to end", func() bool { return ts.wsGauge(t, "live") == 0 })
+	_, welcome := ts.joinLive(t, reader, "real-class", "p", "participant")
+	assert.Equal(t, "welcome", welcome.str("type"))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	assert.Len(t, h.rooms, 3)
+	assert.NotContains(t, h.rooms, "chatty-0", "the room idle the longest made way")
+	assert.Contains(t, h.rooms, "chatty-2")
+}
+
+// TestLiveSummaryRefusesAnImpossibleCount: session.ended with a count no
+// session has (beyond any int, or a fraction) keeps the participants the
+// room saw.
+func TestLiveSummaryRefusesAnImpossibleCount(t *testing.T) {
+	ts := newTestServer(t)
+	for i, n := range []float64{1e19, 2.5} {
+		session := fmt.Sprintf("count-%d", i)
+		p, _ := ts.joinLive(t, ts.Admin, session, "p", "participant")
+		in := ts.dialWS(t, "/ws/session/"+session+"/events", "X-API-Key", ts.Admin)
+		sendWS(t, in, map[string]any{"type": "session.started"})
+		require.Equal(t, "ack", readWS(t, in).str("type"))
+		sendWS(t, in, map[string]any{"type": "session.ended", "data": map[string]any{"participant_count": n}})
+		require.Equal(t, "ack", readWS(t, in).str("type"))
+		m, _ := readUntil(t, p, "session_update", func(m wsMsg) bool { return m.str("update_type") == "session.ended" })
+		assert.Equal(t, 1.0, m.obj("summary")["participants"], "%v: the one participant seen", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -162,7 +163,7 @@ func (r *liveRoom) apply(typ string, data map[string]any, at time.Time) {
 	case evSessionEnded:
 		r.status, r.endedAt = liveEnded, at
 		s := &LiveSummary{Participants: len(r.seen), Techniques: slices.Clone(nonNil(r.techniques)), EndedAt: at}
-		if n, ok := numberField(data, "participant_count", "participants", "total_participants"); ok {
+		if n, ok := numberField(data, "participant_count", "participants", "total_participants"); ok && n == math.Trunc(n) && n <= liveMaxCount {
 			s.Participants = int(n)
 		} else if list, ok := data["participants"].([]any); ok {
 			s.Participants = len(list)
@@ -187,6 +188,11 @@ func stringField(m map[string]any, keys ...string) (string, bool) {
 	}
 	return "", false
 }
+
+// liveMaxCount bounds a count a platform event reports, such as a
+// session's participants: a larger one (or a fraction) is not a count,
+// and the summary keeps the participants it saw.
+const liveMaxCount = 1 << 31
 
 func numberField(m map[string]any, keys ...string) (float64, bool) {
 	for _, k := range keys {

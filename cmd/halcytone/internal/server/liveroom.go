@@ -202,7 +202,7 @@ func (h *liveHub) room(id string, create bool) (*liveRoom, error) {
 	if r := h.rooms[id]; r != nil || !create {
 		return r, nil
 	}
-	if len(h.rooms) >= h.maxRooms {
+	if len(h.rooms) >= h.maxRooms && !h.evictIdle() {
 		return nil, errTooManyRooms
 	}
 	now := h.now()
@@ -238,6 +238,52 @@ func (h *liveHub) snapshot() []*liveRoom {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
+}
+
+// evictIdle forgets the room with no connection that was active the
+// longest time ago, to make room for a new one, and reports whether there
+// was one: a hub full of rooms nobody is in refuses no new session. The
+// caller holds h.mu.
+func (h *liveHub) evictIdle() bool {
+	var (
+		oldest   *liveRoom
+		oldestID string
+	)
+	for id, r := range h.rooms {
+		r.mu.Lock()
+		if len(r.clients) == 0 && (oldest == nil || r.lastActive.Before(oldest.lastActive)) {
+			oldest, oldestID = r, id
+		}
+		r.mu.Unlock()
+	}
+	if oldest == nil {
+		return false
+	}
+	oldest.mu.Lock()
+	defer oldest.mu.Unlock()
+	if len(oldest.clients) > 0 { // joined meanwhile
+		return false
+	}
+	oldest.dead = true
+	delete(h.rooms, oldestID)
+	return true
+}
+
+// forgetIfBlank forgets r when nobody is in it and nothing happened in it:
+// no session event, no message kept for replay. Such a room costs a place
+// among maxRooms and tells a later client nothing.
+func (h *liveHub) forgetIfBlank(r *liveRoom) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dead || len(r.clients) > 0 || r.status != liveWaiting || len(r.history) > 0 || r.summary != nil || len(r.techniques) > 0 {
+		return
+	}
+	r.dead = true
+	if h.rooms[r.id] == r {
+		delete(h.rooms, r.id)
+	}
 }
 
 // reap forgets the rooms that have had no connection and no activity for
@@ -303,11 +349,18 @@ func (h *liveHub) leave(c *liveClient) {
 		return
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	empty := false
+	defer func() {
+		r.mu.Unlock()
+		if empty {
+			h.forgetIfBlank(r) // takes h.mu before r.mu, as reap does
+		}
+	}()
 	if _, ok := r.clients[c]; !ok {
 		return
 	}
 	delete(r.clients, c)
+	empty = len(r.clients) == 0
 	if r.roles[c.role]--; r.roles[c.role] <= 0 {
 		delete(r.roles, c.role)
 	}
