@@ -42,6 +42,11 @@ type Request struct {
 	// as a schedule's; the policy's level wins when higher. Zero: the
 	// policy's.
 	ApprovalLevel int
+
+	// claim, when set, runs first in the transaction that records the
+	// job: a schedule's run is claimed in it, so that a crash cannot
+	// commit the one without the other.
+	claim func(ctx context.Context, tx store.Tx) error
 }
 
 // Status values of a Result.
@@ -343,6 +348,11 @@ func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err er
 
 	var events []approval.Event
 	err = e.store.InTx(ctx, func(tx store.Tx) error {
+		if req.claim != nil {
+			if err := req.claim(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if _, _, err := tx.SaveDocument(ctx, r.ref, r.doc, req.Force); err != nil {
 			return err
 		}

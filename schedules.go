@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/schedule"
@@ -59,13 +58,15 @@ func (e *Engine) CreateSchedule(ctx context.Context, s store.Schedule) (*store.S
 }
 
 // RunSchedules starts a job for every enabled schedule whose next run is
-// due, and moves the schedule to its following run. Each run is claimed
-// with an atomic update and started with an idempotency key naming the
-// schedule and the run, so replicas running it at once start each run
-// once. A run whose start fails for a passing reason (a source that is
-// down or rate limited, a cancelled context) stays due and is tried again
-// by the next call; one that fails for good is reported and passed. Call
-// it periodically (the scheduler's precision is that period).
+// due, and moves the schedule to its following run. A run is claimed in
+// the transaction that records its job (a process that dies before that
+// commits leaves the run due, for the next call), with an idempotency key
+// naming the schedule and the run, so replicas running it at once start
+// each run once. A run whose start fails for a passing reason (a source
+// that is down or rate limited, a cancelled context) stays due and is
+// tried again by the next call; one that fails for good, or whose content
+// fails validation, is reported and passed. Call it periodically (the
+// scheduler's precision is that period).
 func (e *Engine) RunSchedules(ctx context.Context) ([]*store.Job, error) {
 	list, err := e.store.ListSchedules(ctx)
 	if err != nil {
@@ -84,21 +85,15 @@ func (e *Engine) RunSchedules(ctx context.Context) ([]*store.Job, error) {
 			continue
 		}
 		due, next := s.NextRun, rec.Next(now).UTC()
-		var prevLast time.Time
-		claimed := false
-		if _, err := e.store.UpdateSchedule(ctx, s.ID, func(x *store.Schedule) error {
-			if !x.Enabled || !x.NextRun.Equal(due) {
-				return nil // another replica took this run
-			}
-			prevLast = x.LastRun
-			x.LastRun, x.NextRun, claimed = due, next, true
-			return nil
-		}); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !claimed {
-			continue
+		claim := func(ctx context.Context, q store.Queries) error {
+			_, err := q.UpdateSchedule(ctx, s.ID, func(x *store.Schedule) error {
+				if !x.Enabled || !x.NextRun.Equal(due) {
+					return errRunTaken
+				}
+				x.LastRun, x.NextRun = due, next
+				return nil
+			})
+			return err
 		}
 		tmpl, _ := content.ParseTemplate(s.TemplateStyle)
 		res, err := e.Generate(ctx, Request{
@@ -108,30 +103,34 @@ func (e *Engine) RunSchedules(ctx context.Context) ([]*store.Job, error) {
 			ApprovalLevel:  s.ApprovalLevel,
 			Metadata:       map[string]any{"schedule_id": s.ID, "scheduled_run": due.Format("2006-01-02T15:04:05Z07:00")},
 			IdempotencyKey: "schedule:" + s.ID + ":" + due.Format("20060102T150405Z"),
+			claim:          func(ctx context.Context, tx store.Tx) error { return claim(ctx, tx) },
 		})
-		if err != nil {
+		switch {
+		case errors.Is(err, errRunTaken):
+			continue // another replica started it
+		case err != nil && transient(err):
+			// Nothing was committed: the run stays due, and the next call
+			// tries it again (its idempotency key keeps that to one job).
 			errs = append(errs, fmt.Errorf("schedule %s run %s: %w", s.ID, due, err))
-			if transient(err) {
-				// Give the run back, so that the next call tries it again
-				// (its idempotency key keeps that to one job).
-				_, uerr := e.store.UpdateSchedule(ctx, s.ID, func(x *store.Schedule) error {
-					if x.NextRun.Equal(next) && x.LastRun.Equal(due) {
-						x.LastRun, x.NextRun = prevLast, due
-					}
-					return nil
-				})
-				if uerr != nil {
-					errs = append(errs, fmt.Errorf("schedule %s: giving run %s back: %w", s.ID, due, uerr))
-				}
-			}
 			continue
-		}
-		if res.Job != nil {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("schedule %s run %s: %w", s.ID, due, err))
+		case res.Job != nil:
 			started = append(started, res.Job)
+		}
+		// Pass the run when its job's transaction did not (the start
+		// failed for good, the content failed validation, or a job with
+		// the run's key existed); a claimed run answers errRunTaken.
+		if perr := claim(ctx, e.store); perr != nil && !errors.Is(perr, errRunTaken) {
+			errs = append(errs, fmt.Errorf("schedule %s: passing run %s: %w", s.ID, due, perr))
 		}
 	}
 	return started, errors.Join(errs...)
 }
+
+// errRunTaken aborts the claim of a schedule's run that another replica
+// (or an earlier call) took.
+var errRunTaken = errors.New("halcytone: the run was taken")
 
 // transient reports whether err is worth trying again later.
 func transient(err error) bool {
