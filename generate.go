@@ -338,6 +338,10 @@ func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err er
 		DryRun:         req.DryRun,
 		IdempotencyKey: req.IdempotencyKey,
 	}
+	if req.Force {
+		// Keys of its own, which an approval's release and a retry keep.
+		job.DeliveryKeyBase = job.ContentHash + "/" + job.ID
+	}
 	if req.PublishAt.After(now) {
 		job.ScheduledFor = req.PublishAt.UTC()
 	}
@@ -379,7 +383,7 @@ func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err er
 			return err
 		}
 		rctx, rend := e.span(ctx, "enqueue", attribute.String("halcytone.job_id", job.ID))
-		updated, err := e.release(rctx, tx, job, req.Force)
+		updated, err := e.release(rctx, tx, job)
 		rend(err)
 		if err == nil {
 			*job = *updated
@@ -410,13 +414,21 @@ func resultStatus(j *store.Job) string {
 	return StatusQueued
 }
 
+// keyBase is what job's delivery idempotency keys derive from.
+func keyBase(job *store.Job) string {
+	if job.DeliveryKeyBase != "" {
+		return job.DeliveryKeyBase
+	}
+	return job.ContentHash
+}
+
 // release creates the job's deliveries and enqueues them in tx: the job
 // becomes scheduled (or pending when due now). A channel whose content was
-// already delivered is skipped, unless force gives the job its own keys;
-// a delivery that failed before, that a cancelled job left unsent, or that
-// a dry run only recorded (when this job is not a dry run), is taken over
-// by this job.
-func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force bool) (*store.Job, error) {
+// already delivered is skipped, unless the job has keys of its own
+// (DeliveryKeyBase, set by Force); a delivery that failed before, that a
+// cancelled job left unsent, or that a dry run only recorded (when this
+// job is not a dry run), is taken over by this job.
+func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job) (*store.Job, error) {
 	now := e.now().UTC()
 	results := map[string]store.ChannelResult{}
 	runAt := job.ScheduledFor
@@ -435,10 +447,7 @@ func (e *Engine) release(ctx context.Context, tx store.Tx, job *store.Job, force
 			continue
 		}
 		platform, _ := ch.Platform()
-		hash := job.ContentHash
-		if force {
-			hash += "/" + job.ID
-		}
+		hash := keyBase(job)
 		d := &store.Delivery{
 			IdempotencyKey: publish.IdempotencyKey(hash, ch, platform, ""),
 			JobID:          job.ID,

@@ -128,7 +128,7 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 				continue
 			}
 			platform, _ := ch.Platform()
-			d, err := tx.GetDelivery(ctx, publish.IdempotencyKey(old.ContentHash, ch, platform, ""))
+			d, err := tx.GetDelivery(ctx, publish.IdempotencyKey(keyBase(old), ch, platform, ""))
 			if errors.Is(err, store.ErrNotFound) {
 				continue
 			}
@@ -161,11 +161,13 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 			ContentHash:   old.ContentHash,
 			BundleID:      old.BundleID,
 			DryRun:        old.DryRun,
+			// A forced job's retry takes over its own deliveries.
+			DeliveryKeyBase: old.DeliveryKeyBase,
 		}
 		if err := tx.CreateJob(ctx, j); err != nil {
 			return err
 		}
-		job, err = e.release(ctx, tx, j, false)
+		job, err = e.release(ctx, tx, j)
 		return err
 	})
 	if errors.Is(err, errRetryRunning) {
@@ -211,7 +213,7 @@ func (e *Engine) Decide(ctx context.Context, requestID string, in approval.Decis
 		switch req.State {
 		case store.ApprovalApproved:
 			if j.Status == store.JobAwaitingApproval {
-				job, err = e.release(ctx, tx, j, false)
+				job, err = e.release(ctx, tx, j)
 				return err
 			}
 		case store.ApprovalRejected:

@@ -51,6 +51,11 @@ type Job struct {
 	BundleID       string `json:"-"`
 	DryRun         bool   `json:"-"`
 	IdempotencyKey string `json:"-"` // the request's Idempotency-Key header; unique when set
+	// DeliveryKeyBase is what the job's delivery idempotency keys derive
+	// from; empty means ContentHash, so that a content is delivered once
+	// whichever job asks. A job that delivers again although unchanged
+	// (Force) has keys of its own, and its retries take them over.
+	DeliveryKeyBase string `json:"-"`
 }
 
 // ChannelResult is the outcome of a job on one channel.

@@ -15,7 +15,7 @@ import (
 // jobColumns are the columns scanJob reads, in order.
 const jobColumns = `id, document_id, channels, status, created_at, updated_at, scheduled_for,
 started_at, completed_at, results, errors, metadata, correlation_id, approval, content_hash,
-bundle_id, dry_run, idempotency_key`
+bundle_id, dry_run, idempotency_key, delivery_key_base`
 
 // scanJob reads one row of jobColumns.
 func scanJob(row pgx.Row) (*store.Job, error) {
@@ -28,7 +28,7 @@ func scanJob(row pgx.Row) (*store.Job, error) {
 	)
 	if err := row.Scan(&j.ID, &j.DocumentID, &j.Channels, &status, &j.CreatedAt, &j.UpdatedAt,
 		&sched, &started, &completed, &results, &j.Errors, &metadata, &j.CorrelationID, &approve,
-		&j.ContentHash, &j.BundleID, &j.DryRun, &idem); err != nil {
+		&j.ContentHash, &j.BundleID, &j.DryRun, &idem, &j.DeliveryKeyBase); err != nil {
 		return nil, err
 	}
 	j.Status = store.JobStatus(status)
@@ -67,7 +67,8 @@ func jobArgs(j *store.Job) ([]any, error) {
 	}
 	return []any{j.ID, j.DocumentID, j.Channels, string(j.Status), j.CreatedAt, j.UpdatedAt,
 		ts(j.ScheduledFor), ts(j.StartedAt), ts(j.CompletedAt), results, j.Errors, metadata,
-		j.CorrelationID, approval, j.ContentHash, j.BundleID, j.DryRun, nullString(j.IdempotencyKey)}, nil
+		j.CorrelationID, approval, j.ContentHash, j.BundleID, j.DryRun, nullString(j.IdempotencyKey),
+		j.DeliveryKeyBase}, nil
 }
 
 // CreateJob inserts j, setting a zero CreatedAt to now and a zero
@@ -89,7 +90,7 @@ func (q *queries) CreateJob(ctx context.Context, j *store.Job) error {
 	}
 	insert := func(db func(context.Context, string, ...any) (pgconn.CommandTag, error), c counts) error {
 		tag, err := db(ctx, `INSERT INTO jobs (`+jobColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
 			return classify(err, fmt.Sprintf("create job %q", j.ID))
@@ -157,7 +158,7 @@ func (q *queries) UpdateJob(ctx context.Context, id string, fn func(*store.Job) 
 		if _, err := db.Exec(ctx, `UPDATE jobs SET document_id = $2, channels = $3, status = $4,
 created_at = $5, updated_at = $6, scheduled_for = $7, started_at = $8, completed_at = $9,
 results = $10, errors = $11, metadata = $12, correlation_id = $13, approval = $14,
-content_hash = $15, bundle_id = $16, dry_run = $17, idempotency_key = $18
+content_hash = $15, bundle_id = $16, dry_run = $17, idempotency_key = $18, delivery_key_base = $19
 WHERE id = $1`, args...); err != nil {
 			return classify(err, fmt.Sprintf("update job %q", id))
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 const jobColumns = `id, document_id, channels, status, created_at, updated_at, scheduled_for, started_at,
-	completed_at, results, errors, metadata, correlation_id, approval, content_hash, bundle_id, dry_run, idempotency_key`
+	completed_at, results, errors, metadata, correlation_id, approval, content_hash, bundle_id, dry_run, idempotency_key, delivery_key_base`
 
 // jobArgs returns j's column values in jobColumns order.
 func jobArgs(j *store.Job) ([]any, error) {
@@ -21,7 +21,7 @@ func jobArgs(j *store.Job) ([]any, error) {
 		j.CreatedAt.UnixMicro(), j.UpdatedAt.UnixMicro(), micros(j.ScheduledFor), micros(j.StartedAt),
 		micros(j.CompletedAt), c.enc(j.Results, "results"), c.enc(j.Errors, "errors"),
 		c.enc(j.Metadata, "metadata"), j.CorrelationID, c.enc(j.Approval, "approval"),
-		j.ContentHash, j.BundleID, boolInt(j.DryRun), nullString(j.IdempotencyKey),
+		j.ContentHash, j.BundleID, boolInt(j.DryRun), nullString(j.IdempotencyKey), j.DeliveryKeyBase,
 	}
 	if c.err != nil {
 		return nil, c.err
@@ -39,7 +39,7 @@ func scanJob(sc scanner) (*store.Job, error) {
 	)
 	if err := sc.Scan(&j.ID, &j.DocumentID, &channels, &status, &created, &updated, &scheduled, &started,
 		&completed, &results, &errs, &metadata, &j.CorrelationID, &approval, &j.ContentHash, &j.BundleID,
-		&dryRun, &idem); err != nil {
+		&dryRun, &idem, &j.DeliveryKeyBase); err != nil {
 		return nil, err
 	}
 	j.Status = store.JobStatus(status)
@@ -78,7 +78,7 @@ func (q *queries) CreateJob(ctx context.Context, j *store.Job) error {
 		return err
 	}
 	if _, err := q.exec(ctx, `INSERT INTO jobs (`+jobColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
 		return classify(err, fmt.Sprintf("create job %q", j.ID))
 	}
 	return q.insertJobChannels(ctx, j)
@@ -159,7 +159,7 @@ func (q *queries) UpdateJob(ctx context.Context, id string, fn func(*store.Job) 
 		return nil, err
 	}
 	if _, err := q.exec(ctx, `UPDATE jobs SET (`+jobColumns+`) =
-		(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`, append(args, id)...); err != nil {
+		(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`, append(args, id)...); err != nil {
 		return nil, classify(err, fmt.Sprintf("update job %q", id))
 	}
 	if !slices.Equal(oldChannels, j.Channels) {

@@ -141,14 +141,15 @@ func fullJob(id string) *store.Job {
 			"social_linkedin": {Status: "failed", Error: "rate limited", Timestamp: at(2)},
 			"website":         {Status: "success", ContentID: "post_9", URL: "https://example.com/p/9", Timestamp: at(2)},
 		},
-		Errors:         []string{"social_linkedin: rate limited"},
-		Metadata:       map[string]any{"attempt": 2.0, "source": "api", "tags": []any{"a", 1.5}, "nested": map[string]any{"ok": true, "none": nil}},
-		CorrelationID:  "corr-1",
-		Approval:       &store.JobApproval{Level: 2, State: "approved", RequestID: "apr-1"},
-		ContentHash:    "9f2c",
-		BundleID:       "bun-1",
-		DryRun:         true,
-		IdempotencyKey: "req-" + id,
+		Errors:          []string{"social_linkedin: rate limited"},
+		Metadata:        map[string]any{"attempt": 2.0, "source": "api", "tags": []any{"a", 1.5}, "nested": map[string]any{"ok": true, "none": nil}},
+		CorrelationID:   "corr-1",
+		Approval:        &store.JobApproval{Level: 2, State: "approved", RequestID: "apr-1"},
+		ContentHash:     "9f2c",
+		BundleID:        "bun-1",
+		DryRun:          true,
+		IdempotencyKey:  "req-" + id,
+		DeliveryKeyBase: "9f2c/" + id,
 	}
 }
 
