@@ -422,8 +422,8 @@ func (a *app) start(ctx context.Context) error {
 	return nil
 }
 
-// periodic starts due recurring schedules, escalates overdue approvals and
-// refreshes the queue gauges.
+// periodic starts due recurring schedules, escalates overdue approvals,
+// settles deliveries the queue gave up on and refreshes the queue gauges.
 func (a *app) periodic(ctx context.Context) {
 	every := a.cfg.duration("schedule-interval")
 	tick := time.NewTicker(every)
@@ -441,6 +441,11 @@ func (a *app) periodic(ctx context.Context) {
 			}
 			if err := a.engine.Escalate(ctx); err != nil && ctx.Err() == nil {
 				a.log.WarnContext(ctx, "approval escalation", "err", err)
+			}
+			if n, err := a.engine.Reconcile(ctx); err != nil && ctx.Err() == nil {
+				a.log.WarnContext(ctx, "reconcile deliveries", "settled", n, "err", err)
+			} else if n > 0 {
+				a.log.InfoContext(ctx, "reconciled deliveries the queue gave up on", "settled", n)
 			}
 		case <-gauges.C:
 			a.refreshGauges(ctx)
