@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,4 +73,40 @@ func TestServeKeepsTheFirstKeyWhenThePortIsTaken(t *testing.T) {
 	errOut.Reset()
 	require.Equal(t, 0, run(context.Background(), []string{"keys", "list", "--database-url", db}, noEnv, &out, &errOut), errOut.String())
 	assert.NotContains(t, out.String(), "admin", "no key was stored by the start that failed: %s", out.String())
+}
+
+// TestKeysAndMigrateUseServesDatabase: without --database-url, keys and
+// migrate use the database serve would, its config file's included.
+func TestKeysAndMigrateUseServesDatabase(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "c.json")
+	db := filepath.Join(dir, "srv.db")
+	require.NoError(t, os.WriteFile(conf, []byte(`{"database_url": "sqlite:`+db+`"}`), 0o600))
+	env := func(k string) string { return map[string]string{"HALCYTONE_CONFIG": conf}[k] }
+	t.Chdir(dir)
+
+	var out, errOut strings.Builder
+	require.Equal(t, 0, run(context.Background(), []string{"keys", "create", "--name", "me", "--scopes", "admin"}, env, &out, &errOut), errOut.String())
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"keys", "list", "--database-url", "sqlite:" + db}, noEnv, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "me", "the key is in the config file's database")
+	assert.NoFileExists(t, filepath.Join(dir, "halcytone.db"), "not in the default one")
+
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"migrate", "--config", conf}, noEnv, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), db)
+}
+
+// TestKeysAndMigrateRefuseMisuseBeforeOpening: a wrong subcommand or
+// argument exits 2 and creates no database.
+func TestKeysAndMigrateRefuseMisuseBeforeOpening(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"keys", "frob"}, {"keys", "create"}, {"keys", "create", "--name", "a", "extra"},
+		{"keys", "list", "extra"}, {"keys", "revoke"}, {"migrate", "extra"},
+	} {
+		var out, errOut strings.Builder
+		assert.Equal(t, 2, run(context.Background(), args, noEnv, &out, &errOut), "%q", args)
+		assert.NoFileExists(t, "halcytone.db", "%q", args)
+	}
 }

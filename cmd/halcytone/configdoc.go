@@ -184,9 +184,10 @@ func configurationMarkdown() string {
 	}
 
 	p("\n## Other commands\n\n")
-	p("`halcytone keys` and `halcytone migrate` take `--database-url`, defaulting to\n")
-	p("`HALCYTONE_DATABASE_URL`, then `sqlite:halcytone.db`; they read no config file.\n\n")
-	p("`halcytone generate` reads no config file either; its flags default to these variables:\n\n")
+	p("`halcytone keys` and `halcytone migrate` take `--database-url`; without it they use the database\n")
+	p("serve would, read the same way: `HALCYTONE_DATABASE_URL`, then `database_url` in the config file of\n")
+	p("`--config` or `HALCYTONE_CONFIG`, then `sqlite:halcytone.db`.\n\n")
+	p("`halcytone generate` reads no config file; its flags default to these variables:\n\n")
 	p("| Variable | Meaning |\n|---|---|\n")
 	for _, kv := range generateEnvironment() {
 		p("| `%s` | %s |\n", kv[0], mdCell(kv[1]))
