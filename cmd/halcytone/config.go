@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -33,6 +35,32 @@ func (s setting) env() string {
 func nonEmpty(v string) error {
 	if strings.TrimSpace(v) == "" {
 		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+// isDir accepts an existing directory.
+func isDir(v string) error {
+	fi, err := os.Stat(v)
+	if err != nil {
+		return errors.New("no such directory")
+	}
+	if !fi.IsDir() {
+		return errors.New("not a directory")
+	}
+	return nil
+}
+
+// isPrefixList accepts CIDR prefixes joined by commas, such as
+// 10.0.0.0/8,fd00::/8.
+func isPrefixList(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(s); err != nil {
+			return fmt.Errorf("%q is not a CIDR prefix such as 10.0.0.0/8", s)
+		}
 	}
 	return nil
 }
@@ -79,8 +107,8 @@ func serveSettings() []setting {
 		{name: "addr", def: ":8000", usage: "listen address"},
 		{name: "database-url", def: "sqlite:halcytone.db", usage: "sqlite:PATH (the default, embedded) or postgres://...", check: nonEmpty},
 		{name: "dry-run", def: "false", usage: "force every publisher to dry run, credentials or not", check: isBool, boolean: true},
-		{name: "content-dir", def: ".", usage: "directory that file: references may read"},
-		{name: "url-allow", usage: "comma-separated CIDR prefixes that URL fetching may reach despite the SSRF guard"},
+		{name: "content-dir", def: ".", usage: "directory that file: references may read", check: isDir},
+		{name: "url-allow", usage: "comma-separated CIDR prefixes that URL fetching may reach despite the SSRF guard", check: isPrefixList},
 		{name: "timezone", def: "UTC", usage: "IANA time zone of local schedule times and of the analytics dates, days and hours", check: isZone},
 		{name: "log-format", def: "text", usage: "text or json", check: oneOf("text", "json")},
 		{name: "log-level", def: "info", usage: "debug, info, warn or error", check: oneOf("debug", "info", "warn", "error")},
@@ -195,11 +223,17 @@ func loadServeConfig(args []string, env func(string) string, environ []string) (
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("config file %s: %w", *configPath, err)
 		}
-		for k, v := range m {
+		spelled := map[string]string{}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			v := m[k]
 			name := strings.ReplaceAll(k, "_", "-")
 			if _, ok := flagVals[name]; !ok {
 				return nil, fmt.Errorf("config file %s: unknown key %q", *configPath, k)
 			}
+			if other, ok := spelled[name]; ok {
+				return nil, fmt.Errorf("config file %s: keys %q and %q are the same setting: keep one", *configPath, other, k)
+			}
+			spelled[name] = k
 			switch x := v.(type) {
 			case string:
 				file[name] = x

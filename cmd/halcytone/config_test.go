@@ -110,3 +110,23 @@ func TestKeysAndMigrateRefuseMisuseBeforeOpening(t *testing.T) {
 		assert.NoFileExists(t, "halcytone.db", "%q", args)
 	}
 }
+
+// TestServeChecksPathsPrefixesAndDuplicateKeys: a missing content
+// directory, a malformed URL allow-list and one setting spelled twice in
+// the config file fail fast, naming where the value came from.
+func TestServeChecksPathsPrefixesAndDuplicateKeys(t *testing.T) {
+	_, err := loadServeConfig([]string{"--content-dir", filepath.Join(t.TempDir(), "missing")}, noEnv, nil)
+	require.ErrorContains(t, err, "--content-dir: invalid value")
+	_, err = loadServeConfig([]string{"--url-allow", "nope"}, noEnv, nil)
+	require.ErrorContains(t, err, "--url-allow: invalid value")
+	_, err = loadServeConfig(nil, func(k string) string { return map[string]string{"HALCYTONE_URL_ALLOW": "10.0.0.0/33"}[k] }, nil)
+	require.ErrorContains(t, err, "HALCYTONE_URL_ALLOW: invalid value")
+	cfg, err := loadServeConfig([]string{"--url-allow", "10.0.0.0/8, fd00::/8"}, noEnv, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "10.0.0.0/8, fd00::/8", cfg["url-allow"])
+
+	conf := filepath.Join(t.TempDir(), "c.json")
+	require.NoError(t, os.WriteFile(conf, []byte(`{"log_level": "warn", "log-level": "error"}`), 0o600))
+	_, err = loadServeConfig([]string{"--config", conf}, noEnv, nil)
+	require.ErrorContains(t, err, `keys "log-level" and "log_level" are the same setting`)
+}
