@@ -308,3 +308,35 @@ func serveUsage(settings []setting) string {
 	}
 	return b.String()
 }
+
+// credentialRules are the settings that mean nothing without another:
+// "a needs b" when a is set and b is not. A credential set without its
+// partner would otherwise leave its channel in dry run, or half
+// configured, without a word.
+var credentialRules = [][2]string{
+	{"crm-api-key", "crm-url"},
+	{"smtp-username", "smtp-host"}, {"smtp-password", "smtp-host"}, {"smtp-from", "smtp-host"}, {"smtp-recipients", "smtp-host"},
+	{"smtp-username", "smtp-password"}, {"smtp-password", "smtp-username"},
+	{"platform-token", "platform-url"},
+	{"cdn-url", "platform-url"}, {"cdn-url", "cdn-zone"}, {"cdn-url", "cdn-token"},
+	{"cdn-zone", "cdn-url"}, {"cdn-token", "cdn-url"},
+	{"linkedin-author", "linkedin-token"},
+	{"facebook-page-id", "graph-token"}, {"instagram-user-id", "graph-token"},
+	{"google-docs-url", "google-credentials"},
+	{"notion-url", "notion-token"},
+}
+
+// checkCredentials refuses a credential set without the settings it
+// needs (credentialRules), and a Graph token for neither a Facebook page
+// nor an Instagram user, naming the missing key.
+func checkCredentials(cfg serveConfig) error {
+	for _, r := range credentialRules {
+		if cfg[r[0]] != "" && cfg[r[1]] == "" {
+			return fmt.Errorf("%s: required with %s", r[1], r[0])
+		}
+	}
+	if cfg["graph-token"] != "" && cfg["facebook-page-id"] == "" && cfg["instagram-user-id"] == "" {
+		return errors.New("facebook-page-id or instagram-user-id: required with graph-token")
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -129,4 +130,28 @@ func TestServeChecksPathsPrefixesAndDuplicateKeys(t *testing.T) {
 	require.NoError(t, os.WriteFile(conf, []byte(`{"log_level": "warn", "log-level": "error"}`), 0o600))
 	_, err = loadServeConfig([]string{"--config", conf}, noEnv, nil)
 	require.ErrorContains(t, err, `keys "log-level" and "log_level" are the same setting`)
+}
+
+// TestServeRefusesPartialCredentials: a credential without the settings
+// it needs stops serve at start, naming the missing key, instead of
+// leaving its channel silently in dry run or half configured.
+func TestServeRefusesPartialCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--platform-url", "https://p.example", "--platform-token", "t", "--cdn-zone", "z", "--cdn-token", "c"}, "cdn-url: required with cdn-zone"},
+		{[]string{"--smtp-host", "mail.example", "--smtp-recipients", "a@example.com", "--smtp-username", "u"}, "smtp-password: required with smtp-username"},
+		{[]string{"--crm-api-key", "k"}, "crm-url: required with crm-api-key"},
+		{[]string{"--graph-token", "g"}, "facebook-page-id or instagram-user-id: required with graph-token"},
+		{[]string{"--facebook-page-id", "1"}, "graph-token: required with facebook-page-id"},
+		{[]string{"--linkedin-author", "urn:li:organization:1"}, "linkedin-token: required with linkedin-author"},
+		{[]string{"--notion-url", "http://127.0.0.1:1"}, "notion-token: required with notion-url"},
+	} {
+		cfg, err := loadServeConfig(append([]string{"--database-url", "sqlite:" + filepath.Join(t.TempDir(), "c.db")}, tc.args...), noEnv, nil)
+		require.NoError(t, err)
+		_, err = newApp(context.Background(), cfg, io.Discard)
+		require.Error(t, err, "%q", tc.args)
+		assert.Contains(t, err.Error(), tc.want)
+	}
 }

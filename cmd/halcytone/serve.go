@@ -60,6 +60,9 @@ type app struct {
 // newApp opens the store and the queue, builds publishers and the engine,
 // and the HTTP server; nothing runs until start.
 func newApp(ctx context.Context, cfg serveConfig, logOut io.Writer) (*app, error) {
+	if err := checkCredentials(cfg); err != nil {
+		return nil, err
+	}
 	a := &app{cfg: cfg, modes: map[content.Channel]string{}}
 	if err := a.build(ctx, logOut); err != nil {
 		a.close()
