@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/halcytone/halcytone/approval"
@@ -154,4 +155,28 @@ func (ts *testServer) syncSample(t *testing.T, approve bool, extra ...any) strin
 		}
 	}
 	return job.JobID
+}
+
+// TestWSHandshakeErrorsAreProblems: handshakes the WebSocket library
+// refuses (a foreign origin, no key, an old version) are answered with
+// problem+json like every other error (API.md), not the library's text.
+func TestWSHandshakeErrorsAreProblems(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.AllowedOrigins = []string{"https://dashboard.example"} })
+	up := []string{"Connection", "Upgrade", "Upgrade", "websocket"}
+	key := []string{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}
+	for name, tc := range map[string]struct {
+		headers []string
+		status  int
+	}{
+		"foreign origin": {append(append(append([]string{}, up...), key...), "Sec-WebSocket-Version", "13", "Origin", "https://evil.example"), http.StatusForbidden},
+		"no key":         {append(append([]string{}, up...), "Sec-WebSocket-Version", "13"), http.StatusBadRequest},
+		"version 8":      {append(append(append([]string{}, up...), key...), "Sec-WebSocket-Version", "8"), http.StatusBadRequest},
+	} {
+		for _, path := range []string{"/ws/jobs", "/ws/live-updates?session_id=s&client_id=c&role=participant"} {
+			res := ts.do(t, http.MethodGet, path, ts.Admin, nil, tc.headers...)
+			assert.Equal(t, tc.status, res.Status, "%s %s: %s", name, path, res.Body)
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"), "%s %s", name, path)
+			assert.Contains(t, string(res.Body), "WebSocket handshake refused", "%s %s", name, path)
+		}
+	}
 }

@@ -240,15 +240,53 @@ func (s *Server) accept(g *wsGroup, w http.ResponseWriter, r *http.Request, read
 		s.writeProblem(w, r, http.StatusServiceUnavailable, "server shutting down")
 		return nil, false
 	}
-	c, err := websocket.Accept(w, r, s.acceptOptions())
+	hw := &handshakeWriter{ResponseWriter: w}
+	c, err := websocket.Accept(hw, r, s.acceptOptions())
 	if err != nil {
 		g.leave()
 		s.log.DebugContext(r.Context(), "websocket accept failed", "path", r.URL.Path, "err", err)
+		if !hw.upgraded {
+			// The library answered in plain text; every error here is a
+			// problem (API.md), with the status it chose.
+			status := hw.status
+			if status < 400 {
+				status = http.StatusBadRequest
+			}
+			s.writeProblem(w, r, status, "WebSocket handshake refused: "+strings.TrimPrefix(err.Error(), "failed to accept WebSocket connection: "))
+		}
 		return nil, false
 	}
 	c.SetReadLimit(readLimit)
 	return c, true
 }
+
+// handshakeWriter holds back the error response websocket.Accept writes
+// (text/plain) so that accept can answer with a problem instead; the
+// 101 of an upgrade, and the hijack after it, go through.
+type handshakeWriter struct {
+	http.ResponseWriter
+	status   int  // an error status the library wrote, held back
+	upgraded bool // the 101 went through
+}
+
+func (h *handshakeWriter) WriteHeader(code int) {
+	if code == http.StatusSwitchingProtocols {
+		h.upgraded = true
+		h.ResponseWriter.WriteHeader(code)
+		return
+	}
+	h.status = code
+}
+
+func (h *handshakeWriter) Write(p []byte) (int, error) {
+	if h.upgraded {
+		return h.ResponseWriter.Write(p)
+	}
+	return len(p), nil // the library's error text: replaced by a problem
+}
+
+// Unwrap lets the library find the connection's http.Hijacker.
+func (h *handshakeWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // headerHasToken reports whether the comma-separated header name holds
 // token, ignoring case.
