@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/halcytone/halcytone/store"
@@ -17,6 +18,9 @@ func (o *ops) CreateApproval(ctx context.Context, a *store.ApprovalRequest) erro
 	}
 	if _, ok := o.d.approvals[a.ID]; ok {
 		return conflict("approval", a.ID)
+	}
+	if err := store.CheckText(a); err != nil {
+		return fmt.Errorf("mock: approval %q: %w", a.ID, err)
 	}
 	stamp(&a.CreatedAt, &a.UpdatedAt)
 	put(o.undo, o.d.approvals, a.ID, approvalIn(a))
@@ -65,6 +69,9 @@ func (o *ops) UpdateApproval(ctx context.Context, id string, fn func(*store.Appr
 		return nil, err
 	}
 	w.ID, w.UpdatedAt = id, now()
+	if err := store.CheckText(w); err != nil {
+		return nil, fmt.Errorf("mock: approval %q: %w", id, err)
+	}
 	c := approvalIn(w)
 	put(o.undo, o.d.approvals, id, c)
 	return cloneApproval(c), nil
@@ -106,6 +113,9 @@ func (o *ops) CreateDelivery(ctx context.Context, d *store.Delivery) error {
 	}
 	if _, ok := o.d.deliveries[d.IdempotencyKey]; ok {
 		return conflict("delivery", d.IdempotencyKey)
+	}
+	if err := store.CheckText(d); err != nil {
+		return fmt.Errorf("mock: delivery %q: %w", d.IdempotencyKey, err)
 	}
 	stamp(&d.CreatedAt, &d.UpdatedAt)
 	put(o.undo, o.d.deliveries, d.IdempotencyKey, deliveryIn(d))
@@ -154,6 +164,9 @@ func (o *ops) UpdateDelivery(ctx context.Context, key string, fn func(*store.Del
 		return nil, err
 	}
 	w.IdempotencyKey, w.UpdatedAt = key, now()
+	if err := store.CheckText(w); err != nil {
+		return nil, fmt.Errorf("mock: delivery %q: %w", key, err)
+	}
 	c := deliveryIn(w)
 	put(o.undo, o.d.deliveries, key, c)
 	return cloneDelivery(c), nil

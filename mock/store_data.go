@@ -216,6 +216,9 @@ func cloneJob(j *store.Job) *store.Job {
 
 // jobIn is the copy of j a store keeps.
 func jobIn(j *store.Job) (*store.Job, error) {
+	if err := store.CheckText(j); err != nil {
+		return nil, fmt.Errorf("mock: job %q: %w", j.ID, err)
+	}
 	meta, err := viaJSON("job metadata", j.Metadata)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/halcytone/halcytone/store"
@@ -18,6 +19,9 @@ func (o *ops) RecordEvent(ctx context.Context, e *store.Event) error {
 	}
 	if e.Type == "" {
 		return invalid("record event: empty type")
+	}
+	if err := store.CheckText(e); err != nil {
+		return fmt.Errorf("mock: record event: %w", err)
 	}
 	attrs, err := viaJSON("event attrs", e.Attrs)
 	if err != nil {

@@ -19,6 +19,8 @@
 //   - Lookups of a missing record return an error wrapping ErrNotFound.
 //   - Times are stored with at least microsecond precision and returned in
 //     UTC.
+//   - Text in jobs, deliveries, approvals and events is valid UTF-8
+//     without NUL (CheckText); other text is ErrInvalid on every store.
 package store
 
 import (

@@ -40,6 +40,9 @@ func scanApproval(row pgx.Row) (*store.ApprovalRequest, error) {
 
 // approvalArgs returns a's column values in approvalColumns order.
 func approvalArgs(a *store.ApprovalRequest) ([]any, error) {
+	if err := store.CheckText(a); err != nil {
+		return nil, fmt.Errorf("approval %q: %w", a.ID, err)
+	}
 	what := fmt.Sprintf("approval %q", a.ID)
 	stages, err := encode(a.Stages, what+" stages")
 	if err != nil {

@@ -34,6 +34,9 @@ func scanDelivery(row pgx.Row) (*store.Delivery, error) {
 
 // deliveryArgs returns d's column values in deliveryColumns order.
 func deliveryArgs(d *store.Delivery) ([]any, error) {
+	if err := store.CheckText(d); err != nil {
+		return nil, fmt.Errorf("delivery %q: %w", d.IdempotencyKey, err)
+	}
 	receipt, err := encode(d.Receipt, fmt.Sprintf("delivery %q receipt", d.IdempotencyKey))
 	if err != nil {
 		return nil, err

@@ -12,6 +12,11 @@ import (
 
 // RecordEvent appends e, setting e.ID (increasing) and a zero e.At to now.
 func (q *queries) RecordEvent(ctx context.Context, e *store.Event) error {
+	if e != nil {
+		if err := store.CheckText(e); err != nil {
+			return fmt.Errorf("record event: %w", err)
+		}
+	}
 	if e == nil || e.Type == "" {
 		return invalid("record event: nil event or empty type")
 	}

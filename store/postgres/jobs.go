@@ -52,6 +52,9 @@ func scanJob(row pgx.Row) (*store.Job, error) {
 
 // jobArgs returns j's column values in jobColumns order.
 func jobArgs(j *store.Job) ([]any, error) {
+	if err := store.CheckText(j); err != nil {
+		return nil, fmt.Errorf("job %q: %w", j.ID, err)
+	}
 	what := fmt.Sprintf("job %q", j.ID)
 	results, err := encode(j.Results, what+" results")
 	if err != nil {

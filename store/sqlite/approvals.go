@@ -12,6 +12,9 @@ const approvalColumns = `id, job_id, bundle_id, content_hash, level, state, stag
 	created_at, updated_at, due_at, escalated, audit`
 
 func approvalArgs(a *store.ApprovalRequest) ([]any, error) {
+	if err := store.CheckText(a); err != nil {
+		return nil, fmt.Errorf("approval %q: %w", a.ID, err)
+	}
 	c := jsonCodec{kind: "approval", id: a.ID}
 	args := []any{a.ID, a.JobID, a.BundleID, a.ContentHash, a.Level, string(a.State),
 		c.enc(a.Stages, "stages"), a.Author, a.ChangeRounds, a.CreatedAt.UnixMicro(),

@@ -12,6 +12,9 @@ const deliveryColumns = `idempotency_key, job_id, channel, platform, account, st
 	receipt, checkpoint, created_at, updated_at`
 
 func deliveryArgs(d *store.Delivery) ([]any, error) {
+	if err := store.CheckText(d); err != nil {
+		return nil, fmt.Errorf("delivery %q: %w", d.IdempotencyKey, err)
+	}
 	receipt, err := encodeJSON(d.Receipt, fmt.Sprintf("delivery %q receipt", d.IdempotencyKey))
 	if err != nil {
 		return nil, err

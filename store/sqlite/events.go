@@ -13,6 +13,11 @@ const eventColumns = `id, type, job_id, channel, status, duration, at, attrs`
 
 // RecordEvent appends e, setting e.ID (increasing) and a zero At to now.
 func (q *queries) RecordEvent(ctx context.Context, e *store.Event) error {
+	if e != nil {
+		if err := store.CheckText(e); err != nil {
+			return fmt.Errorf("record event: %w", err)
+		}
+	}
 	if e == nil {
 		return invalid("record event: nil event")
 	}

@@ -15,6 +15,9 @@ const jobColumns = `id, document_id, channels, status, created_at, updated_at, s
 
 // jobArgs returns j's column values in jobColumns order.
 func jobArgs(j *store.Job) ([]any, error) {
+	if err := store.CheckText(j); err != nil {
+		return nil, fmt.Errorf("job %q: %w", j.ID, err)
+	}
 	c := jsonCodec{kind: "job", id: j.ID}
 	args := []any{
 		j.ID, j.DocumentID, c.enc(j.Channels, "channels"), string(j.Status),

@@ -166,3 +166,39 @@ func testErrors(t *testing.T, open opener) {
 		require.ErrorIs(t, err, store.ErrInvalid)
 	})
 }
+
+// testText checks that every store refuses text PostgreSQL cannot keep
+// (invalid UTF-8, NUL) as ErrInvalid, in jobs, deliveries, approvals and
+// events alike, and keeps what it refused out.
+func testText(t *testing.T, open opener) {
+	s := open(t)
+	ctx := t.Context()
+	for _, tc := range []struct{ name, id, bad string }{{"NUL", "nul", "a\x00b"}, {"invalid UTF-8", "utf8", "a\xffb"}} {
+		bad, id := tc.bad, func(s string) string { return s + "-" + tc.id }
+		t.Run(tc.name, func(t *testing.T) {
+			for field, j := range map[string]*store.Job{
+				"metadata":       {ID: id("j-meta"), DocumentID: "d", Status: store.JobPending, Metadata: map[string]any{"note": bad}},
+				"correlation_id": {ID: id("j-corr"), DocumentID: "d", Status: store.JobPending, CorrelationID: bad},
+				"errors":         {ID: id("j-errs"), DocumentID: "d", Status: store.JobPending, Errors: []string{bad}},
+			} {
+				require.ErrorIsf(t, s.CreateJob(ctx, j), store.ErrInvalid, "job %s", field)
+				_, err := s.GetJob(ctx, j.ID)
+				require.ErrorIsf(t, err, store.ErrNotFound, "job %s kept", field)
+			}
+			require.NoError(t, s.CreateJob(ctx, &store.Job{ID: id("j-ok"), DocumentID: "d", Status: store.JobPending}))
+			_, err := s.UpdateJob(ctx, id("j-ok"), func(j *store.Job) error { j.Metadata = map[string]any{bad: 1.0}; return nil })
+			require.ErrorIs(t, err, store.ErrInvalid, "a metadata key")
+
+			require.ErrorIs(t, s.CreateDelivery(ctx, &store.Delivery{IdempotencyKey: id("k-bad"), JobID: id("j-ok"), Channel: "email",
+				Status: store.DeliveryPending, LastError: bad}), store.ErrInvalid)
+			require.NoError(t, s.CreateDelivery(ctx, &store.Delivery{IdempotencyKey: id("k-ok"), JobID: id("j-ok"), Channel: "email", Status: store.DeliveryPending}))
+			_, err = s.UpdateDelivery(ctx, id("k-ok"), func(d *store.Delivery) error { d.Checkpoint = bad; return nil })
+			require.ErrorIs(t, err, store.ErrInvalid, "a checkpoint")
+
+			require.ErrorIs(t, s.CreateApproval(ctx, &store.ApprovalRequest{ID: id("a-bad"), JobID: id("j-ok"), ContentHash: "h", Level: 1,
+				State: store.ApprovalPending, Audit: []store.AuditEntry{{Actor: "erin", Action: "comment", Comment: bad}}}), store.ErrInvalid)
+			require.ErrorIs(t, s.RecordEvent(ctx, &store.Event{Type: "x", Attrs: map[string]any{"n": bad}}), store.ErrInvalid)
+
+		})
+	}
+}
