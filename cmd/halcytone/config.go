@@ -80,8 +80,6 @@ func isInt(min int) func(string) error {
 	}
 }
 
-func isDuration(v string) error { _, err := time.ParseDuration(v); return err }
-
 func isPositiveDuration(v string) error {
 	d, err := time.ParseDuration(v)
 	if err == nil && d <= 0 {
