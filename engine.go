@@ -75,6 +75,9 @@ type Engine struct {
 	observer   Observer
 
 	jobsVersion atomic.Uint64 // see JobsVersion
+	// reconcilePage is the page of unfinished jobs the next Reconcile
+	// looks at; each call takes the next, so that all are seen in turn.
+	reconcilePage atomic.Int64
 }
 
 // Observer is told the outcome of the engine's steps, for metrics.

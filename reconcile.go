@@ -23,8 +23,10 @@ type entryLister interface {
 // written just after it.
 const ReconcileGrace = time.Minute
 
-// reconcileJobs bounds the jobs one Reconcile looks at.
-const reconcileJobs = 500
+// reconcileJobs is how many unfinished jobs one Reconcile looks at: a
+// page of them, the next page on the next call, so that a call stays
+// small (orphans are rare) and every job is seen in turn.
+const reconcileJobs = 50
 
 // errEntryEnded is the cause Reconcile records on a delivery whose queue
 // entry ended without settling it.
@@ -40,16 +42,23 @@ var errEntryEnded = errors.New("its queue entry ended without an outcome")
 // idempotency key: found, it is recorded as sent; not found, its outcome
 // is unknown (never resent blindly). One never attempted is failed, and
 // its job can be retried. Only deliveries unchanged for ReconcileGrace
-// are settled. It returns how many it settled; a queue that cannot list
-// its entries (mock.Queue) settles none. Call it periodically.
+// are settled. Each call looks at one page of the unfinished jobs (50),
+// the next call at the next page. It returns how many it settled; a queue
+// that cannot list its entries (mock.Queue) settles none. Call it
+// periodically.
 func (e *Engine) Reconcile(ctx context.Context) (int, error) {
 	lister, ok := e.queue.(entryLister)
 	if !ok {
 		return 0, nil
 	}
-	page, err := e.store.ListJobs(ctx, store.JobFilter{Statuses: []store.JobStatus{store.JobPending, store.JobInProgress}, Limit: reconcileJobs})
+	n := e.reconcilePage.Add(1) - 1
+	f := store.JobFilter{Statuses: []store.JobStatus{store.JobPending, store.JobInProgress}, Limit: reconcileJobs, Offset: int(n) * reconcileJobs}
+	page, err := e.store.ListJobs(ctx, f)
 	if err != nil {
 		return 0, err
+	}
+	if len(page.Jobs) < reconcileJobs {
+		e.reconcilePage.Store(0) // the last page: start again next time
 	}
 	cutoff := e.now().Add(-ReconcileGrace)
 	settled := 0

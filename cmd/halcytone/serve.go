@@ -425,6 +425,11 @@ func (a *app) start(ctx context.Context) error {
 	return nil
 }
 
+// reconcileEvery is how often serve settles deliveries the queue gave up
+// on (Engine.Reconcile): such a delivery is at least ReconcileGrace old,
+// and River rescues a dead process's entries after minutes anyway.
+const reconcileEvery = 5 * time.Minute
+
 // periodic starts due recurring schedules, escalates overdue approvals,
 // settles deliveries the queue gave up on and refreshes the queue gauges.
 func (a *app) periodic(ctx context.Context) {
@@ -433,6 +438,8 @@ func (a *app) periodic(ctx context.Context) {
 	defer tick.Stop()
 	gauges := time.NewTicker(5 * time.Second)
 	defer gauges.Stop()
+	reconcile := time.NewTicker(reconcileEvery)
+	defer reconcile.Stop()
 	a.refreshGauges(ctx)
 	for {
 		select {
@@ -445,6 +452,7 @@ func (a *app) periodic(ctx context.Context) {
 			if err := a.engine.Escalate(ctx); err != nil && ctx.Err() == nil {
 				a.log.WarnContext(ctx, "approval escalation", "err", err)
 			}
+		case <-reconcile.C:
 			if n, err := a.engine.Reconcile(ctx); err != nil && ctx.Err() == nil {
 				a.log.WarnContext(ctx, "reconcile deliveries", "settled", n, "err", err)
 			} else if n > 0 {
