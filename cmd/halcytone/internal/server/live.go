@@ -71,6 +71,13 @@ func (h *liveHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	roleName := strings.ToLower(strings.TrimSpace(q.Get("role")))
 	role, roleOK := liveRoleOf(roleName)
 	ak := KeyFrom(r.Context()) // read before the upgrade: the request's context ends with it
+	if h.clients.Add(1) > int64(h.maxClients) {
+		h.clients.Add(-1)
+		w.Header().Set("Retry-After", "30")
+		h.s.writeProblem(w, r, http.StatusServiceUnavailable, "too many connections to live sessions")
+		return
+	}
+	defer h.clients.Add(-1)
 	conn, ok := h.s.accept(h.group, w, r, liveReadLimit)
 	if !ok {
 		return

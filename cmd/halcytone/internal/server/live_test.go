@@ -413,3 +413,23 @@ func TestLiveSummaryRefusesAnImpossibleCount(t *testing.T) {
 		assert.Equal(t, 1.0, m.obj("summary")["participants"], "%v: the one participant seen", n)
 	}
 }
+
+// TestLiveConnectionsAreBounded: past the hub's connection bound a new
+// client of /ws/live-updates gets a 503 problem with Retry-After, as one
+// of /ws/jobs does, and is let in again once a place frees.
+func TestLiveConnectionsAreBounded(t *testing.T) {
+	ts := newTestServer(t)
+	h := ts.liveRooms()
+	h.maxClients = 1
+	first, _ := ts.joinLive(t, ts.Admin, "bounded", "a", "participant")
+	up := []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}
+	res := ts.do(t, http.MethodGet, "/ws/live-updates?session_id=bounded&client_id=b&role=participant", ts.Admin, nil, up...)
+	assert.Equal(t, http.StatusServiceUnavailable, res.Status)
+	assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+	assert.Equal(t, "30", res.Header.Get("Retry-After"))
+
+	require.NoError(t, first.Close(websocket.StatusNormalClosure, "bye"))
+	waitFor(t, "the first client to leave", func() bool { return h.clients.Load() == 0 })
+	_, welcome := ts.joinLive(t, ts.Admin, "bounded", "b", "participant")
+	assert.Equal(t, "welcome", welcome.str("type"))
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,9 @@ const (
 	liveIngestReadLimit = 64 << 10
 	// liveMaxRooms bounds the number of rooms.
 	liveMaxRooms = 10000
+	// liveMaxClients bounds the connections of /ws/live-updates, as
+	// jobStreamMaxClients does those of /ws/jobs.
+	liveMaxClients = 50000
 	// liveRoomIdleTTL is how long a room without connections and without
 	// activity is kept (state and replay) before it is forgotten.
 	liveRoomIdleTTL = time.Hour
@@ -138,8 +142,11 @@ type liveHub struct {
 	historySize int
 	idleTTL     time.Duration
 	maxRooms    int
+	maxClients  int
 	msgRate     rate.Limit
 	msgBurst    int
+
+	clients atomic.Int64 // connections of /ws/live-updates, refused ones included while they are answered
 
 	mu    sync.Mutex
 	rooms map[string]*liveRoom
@@ -187,7 +194,7 @@ func newLiveHub(s *Server) *liveHub {
 		liveGauge:   s.cfg.Metrics.WebSocketConnections.WithLabelValues("live"),
 		ingestGauge: s.cfg.Metrics.WebSocketConnections.WithLabelValues("ingest"),
 		sendBuffer:  wsSendBuffer, pingEvery: wsPingEvery, historySize: liveHistorySize,
-		idleTTL: liveRoomIdleTTL, maxRooms: liveMaxRooms, msgRate: liveMsgRate, msgBurst: liveMsgBurst,
+		idleTTL: liveRoomIdleTTL, maxRooms: liveMaxRooms, maxClients: liveMaxClients, msgRate: liveMsgRate, msgBurst: liveMsgBurst,
 		rooms: map[string]*liveRoom{},
 	}
 }
