@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,14 +205,22 @@ func resolvePlan(doc *Document, o Options) (*plan, error) {
 	}
 	if len(o.ChannelTones) > 0 {
 		pl.channelTones = make(map[Channel]Tone, len(o.ChannelTones))
-		for c, t := range o.ChannelTones {
+		for _, c := range slices.Sorted(maps.Keys(o.ChannelTones)) {
 			pc, err := ParseChannel(string(c))
 			if err != nil {
 				return nil, fmt.Errorf("assemble: channel tones: %w", err)
 			}
-			if pl.channelTones[pc], err = ParseTone(string(t)); err != nil {
+			t, err := ParseTone(string(o.ChannelTones[c]))
+			if err != nil {
 				return nil, fmt.Errorf("assemble: channel tones: %w", err)
 			}
+			// Two spellings of one channel ("web", "website") must agree:
+			// which one won would depend on map order.
+			if prev, ok := pl.channelTones[pc]; ok && prev != t {
+				return nil, &Error{Class: InvalidContent, Op: "content: assemble", Field: "per_channel_tones",
+					Err: fmt.Errorf("channel %s is given two tones, %s and %s", pc, prev, t)}
+			}
+			pl.channelTones[pc] = t
 		}
 	}
 	channels := o.Channels

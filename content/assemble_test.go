@@ -347,3 +347,23 @@ func TestAssembleRecordsChannelTones(t *testing.T) {
 	assert.Equal(t, map[content.Channel]content.Tone{content.ChannelEmail: content.ToneMedicalScientific}, b.ChannelTones)
 	assert.Empty(t, assemble(t, livingDoc(), content.Options{}).ChannelTones)
 }
+
+// TestAssembleChannelToneSpellings: two spellings of one channel in the
+// per-channel tones must agree; agreeing ones are one tone.
+func TestAssembleChannelToneSpellings(t *testing.T) {
+	_, err := content.NewAssembler().Assemble(context.Background(), livingDoc(), content.Options{
+		Channels:     []content.Channel{content.ChannelWebsite},
+		ChannelTones: map[content.Channel]content.Tone{"web": content.ToneEncouraging, "website": content.ToneMedicalScientific},
+	})
+	require.Error(t, err)
+	var ce *content.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, content.InvalidContent, ce.Class)
+	assert.Equal(t, "per_channel_tones", ce.Field)
+
+	b := assemble(t, livingDoc(), content.Options{
+		Channels:     []content.Channel{content.ChannelWebsite},
+		ChannelTones: map[content.Channel]content.Tone{"web": content.ToneEncouraging, "website": content.ToneEncouraging},
+	})
+	assert.Equal(t, map[content.Channel]content.Tone{content.ChannelWebsite: content.ToneEncouraging}, b.ChannelTones)
+}
