@@ -6,6 +6,7 @@ import (
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -194,14 +195,15 @@ func cleanSubject(s string) string {
 }
 
 // removeCue deletes every whole-word occurrence of cue (lower case ASCII)
-// in s, case-insensitively, with any inflection suffix.
+// in s, case-insensitively as strings.ToLower sees it (as the validator's
+// spam check does), with any inflection suffix.
 func removeCue(s, cue string) string {
-	lower := strings.ToLower(s)
-	if len(lower) != len(s) || !strings.Contains(lower, cue) {
+	lower, at := lowerIndexed(s)
+	if !strings.Contains(lower, cue) {
 		return s
 	}
 	var b strings.Builder
-	last := 0
+	last := 0 // in s
 	for i := 0; ; {
 		j := strings.Index(lower[i:], cue)
 		if j < 0 {
@@ -212,8 +214,8 @@ func removeCue(s, cue string) string {
 			for end < len(lower) && lower[end] >= 'a' && lower[end] <= 'z' {
 				end++
 			}
-			b.WriteString(s[last:start])
-			last = end
+			b.WriteString(s[last:at[start]])
+			last = at[end]
 		}
 		i = end
 	}
@@ -222,6 +224,25 @@ func removeCue(s, cue string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// lowerIndexed returns strings.ToLower(s) and, for each byte offset of it
+// that starts a rune (and its end), the offset in s of the rune it came
+// from: lowering changes byte lengths (İ becomes i, K the Kelvin sign k).
+func lowerIndexed(s string) (string, []int) {
+	lower := make([]byte, 0, len(s))
+	at := make([]int, 0, len(s)+1)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		before := len(lower)
+		lower = utf8.AppendRune(lower, unicode.ToLower(r))
+		for range len(lower) - before {
+			at = append(at, i)
+		}
+		i += n
+	}
+	at = append(at, len(s))
+	return string(lower), at
 }
 
 // previewText is the inbox preview: the typed excerpt, else the opening of

@@ -1,6 +1,7 @@
 package content_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -111,4 +112,21 @@ func TestNewsletterAnnouncementCallToAction(t *testing.T) {
 	assert.Contains(t, b.Newsletter.HTML, ">Download Breathscape 3</a>")
 	assert.Contains(t, b.WebPost.HTML, "Download Breathscape 3")
 	assert.Contains(t, b.Social[0].Text, "Download Breathscape 3")
+}
+
+// TestSubjectSpamTriggerRemovedWhateverTheCase: a subject whose lower
+// case is shorter or longer in bytes than itself (İ, the Kelvin sign)
+// still loses its spam triggers, and the validator agrees.
+func TestSubjectSpamTriggerRemovedWhateverTheCase(t *testing.T) {
+	for _, title := range []string{"Free İstanbul breathing meetup", "FREE evening sessions in ſpring", "Guaranteed calm: free Kelvin-scale (\u212A) breathing"} {
+		doc := &content.Document{Title: title, Format: content.FormatMarkdown, Sections: []content.Section{{Heading: "Tips",
+			Category: content.CategoryTips, Items: []content.Item{{Title: title, Body: "Breathe in for four counts and out for six, for ten calm rounds each evening."}}}}}
+		b := assemble(t, doc.Seal(), content.Options{Channels: []content.Channel{content.ChannelEmail}})
+		require.NotNil(t, b.Newsletter)
+		assert.NotContains(t, strings.ToLower(b.Newsletter.Subject), "free", "%q gave %q", title, b.Newsletter.Subject)
+		rep := content.NewValidator().ValidateBundle(context.Background(), b)
+		for _, i := range rep.Issues {
+			assert.NotEqual(t, content.CodeSpamTrigger, i.Code, "%q gave %q: %s", title, b.Newsletter.Subject, i.Message)
+		}
+	}
 }
