@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -366,4 +367,23 @@ func TestAssembleChannelToneSpellings(t *testing.T) {
 		ChannelTones: map[content.Channel]content.Tone{"web": content.ToneEncouraging, "website": content.ToneEncouraging},
 	})
 	assert.Equal(t, map[content.Channel]content.Tone{content.ChannelWebsite: content.ToneEncouraging}, b.ChannelTones)
+}
+
+// TestAssemblePlainTextResolvesEscapesAndReferences: the text variants
+// (excerpt, SEO description, social posts, the enrichment's excerpt)
+// show what a reader of the HTML sees, not the Markdown source's
+// backslash escapes and character references.
+func TestAssemblePlainTextResolvesEscapesAndReferences(t *testing.T) {
+	u := &content.Update{Base: content.Base{Title: "Partnership news today",
+		Body: "We partner with AT&amp;T on 5 \\* 5 breathing &copy; research &#8212; and more words here for the post."}}
+	b := assemble(t, content.DocumentOf(u), content.Options{Channels: []content.Channel{content.ChannelWebsite, content.ChannelLinkedIn}})
+	meta := content.Enrich(u, time.Now(), time.UTC)
+	for name, s := range map[string]string{"excerpt": b.WebPost.Excerpt, "seo_description": b.WebPost.SEODescription,
+		"linkedin": b.Social[0].Text, "enrichment excerpt": meta.Excerpt} {
+		assert.NotContains(t, s, "&amp;", name)
+		assert.NotContains(t, s, "&copy;", name)
+		assert.NotContains(t, s, `\*`, name)
+		assert.Contains(t, s, "AT&T", name)
+	}
+	assert.Contains(t, b.WebPost.Excerpt, "5 * 5 breathing © research —")
 }

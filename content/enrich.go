@@ -183,7 +183,7 @@ func analyseMarkdown(md string) analysis {
 			}
 		case *ast.Text:
 			if entering {
-				cur = append(cur, v.Value(src)...)
+				cur = append(cur, MarkdownText(v.Value(src))...)
 				if v.SoftLineBreak() || v.HardLineBreak() {
 					cur = append(cur, ' ')
 				}

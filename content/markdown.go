@@ -13,6 +13,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // markdown renders item bodies: goldmark for Markdown (raw HTML in the
@@ -97,7 +98,7 @@ func (m *markdown) parse(body string, floor int, anchors *anchorSet) *parsedBody
 			}
 		case *ast.Text:
 			if entering {
-				plain.Write(n.Value(pb.src))
+				plain.Write(MarkdownText(n.Value(pb.src)))
 				if n.SoftLineBreak() || n.HardLineBreak() {
 					plain.WriteByte(' ')
 				}
@@ -138,6 +139,18 @@ func (m *markdown) parse(body string, floor int, anchors *anchorSet) *parsedBody
 	return pb
 }
 
+// MarkdownText returns the text that a text segment of goldmark's
+// Markdown tree shows a reader: with its backslash escapes (`\*`) and its
+// entity and numeric character references ("&amp;", "&#169;") resolved,
+// as goldmark's HTML renderer resolves them. A segment holding neither is
+// returned as it is.
+func MarkdownText(v []byte) []byte {
+	if bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, '&') < 0 {
+		return v
+	}
+	return util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(v)))
+}
+
 // isLetterOrDigitByteEnd reports whether s ends in a letter or digit.
 func isLetterOrDigitByteEnd(s string) bool {
 	r, _ := utf8.DecodeLastRuneInString(s)
@@ -153,7 +166,7 @@ func inlineText(n ast.Node, src []byte) string {
 		}
 		switch c := c.(type) {
 		case *ast.Text:
-			b.Write(c.Value(src))
+			b.Write(MarkdownText(c.Value(src)))
 			if c.SoftLineBreak() {
 				b.WriteByte(' ')
 			}

@@ -360,3 +360,14 @@ func nestedList(depth int, marker string) string {
 	}
 	return b.String()
 }
+
+// TestParseMarkdownTitleResolvesEscapesAndReferences: a title is plain
+// text, so its character references and backslash escapes are resolved
+// (it is escaped once, where it is put into HTML).
+func TestParseMarkdownTitleResolvesEscapesAndReferences(t *testing.T) {
+	doc, err := source.ParseMarkdown([]byte("# Notes\n\n## [Tips] Tips\n\n### AT&amp;T \\*calm\\* hours &#8212; new\n\nBreathe in for four counts and out for six.\n"))
+	require.NoError(t, err)
+	require.NotEmpty(t, doc.Sections)
+	require.NotEmpty(t, doc.Sections[0].Items)
+	assert.Equal(t, "AT&T *calm* hours — new", doc.Sections[0].Items[0].Title)
+}
