@@ -67,9 +67,13 @@ func light(r rune) bool {
 	return (r >= 0 && r <= 4351) || (r >= 8192 && r <= 8205) || (r >= 8208 && r <= 8223) || (r >= 8242 && r <= 8247)
 }
 
-// urlStartOK reports whether a URL may start at byte i of s: at the start,
-// or after a character that is not a letter, digit, "@", "$", "#", "." or
-// "/" (so that "a@b.com" and the middle of a word never start one).
+// urlStartOK reports whether a URL may start at byte i of s, as
+// twitter-text decides: at the start, or after a character that is not an
+// ASCII letter or digit, "@", "$", "#" (or their full-width forms) or a
+// directional mark U+202A-U+202E, so that "a@b.com" and the middle of a
+// word never start one, while "いまhttps://example.com" does. A URL
+// without a scheme is held to more: no letter or digit of any script,
+// and no ".", "/", "-" or "_" before it.
 func urlStartOK(s string, i int) bool {
 	if i >= len(s) || !isASCIIAlnum(s[i]) {
 		return false
@@ -78,11 +82,27 @@ func urlStartOK(s string, i int) bool {
 		return true
 	}
 	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	switch {
+	case r < utf8.RuneSelf && isASCIIAlnum(byte(r)), r == '@', r == '$', r == '#', r == '＠', r == '＃', r >= 0x202A && r <= 0x202E:
+		return false
+	case hasScheme(s[i:]):
+		return true
+	}
 	switch r {
-	case '@', '$', '#', '.', '/', '-', '_', '＠', '＃':
+	case '.', '/', '-', '_':
 		return false
 	}
 	return !isLetterOrDigit(r)
+}
+
+// hasScheme reports whether s starts with http:// or https://, in any case.
+func hasScheme(s string) bool {
+	for _, p := range [...]string{"https://", "http://"} {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
+			return true
+		}
+	}
+	return false
 }
 
 func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
@@ -124,6 +144,14 @@ func urlEnd(s string, i int) int {
 		return -1
 	}
 	tld := strings.ToLower(s[lastLabel:j])
+	if scheme {
+		// An ASCII top-level domain run on into other letters, as in
+		// "http://example.comいま": the URL ends with the domain, as
+		// twitter-text reads it.
+		if k := strings.IndexFunc(tld, func(r rune) bool { return r >= utf8.RuneSelf }); k > 0 && knownTLD(tld[:k]) {
+			j, tld = lastLabel+k, tld[:k]
+		}
+	}
 	if !scheme && !knownTLD(tld) {
 		return -1
 	}

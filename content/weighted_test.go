@@ -1,11 +1,13 @@
 package content_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/halcytone/halcytone/content"
 )
@@ -37,6 +39,14 @@ func TestWeightedLength(t *testing.T) {
 		{"version number is text", "v1.2.3", 6},
 		{"e-mail address is text", "me@example.com", 14},
 		{"two URLs", "https://a.com https://b.com", 23 + 1 + 23},
+		// twitter-text's conformance case: a URL with a scheme right
+		// after CJK is a URL.
+		{"URL after CJK", "いまなにしてるhttp://example.comいまなにしてる", 14 + 23 + 14},
+		{"URL after an accented letter", "éhttps://example.com", 1 + 23},
+		{"URL after an ASCII letter is text", "xhttps://example.com", 20},
+		{"URL after a directional mark is text", "\u202Ahttps://x.co", 2 + 12},
+		{"bare domain after CJK is text", "いまexample.com", 4 + 11},
+		{"bare domain after a hyphen is text", "-example.com", 12},
 		{"emoji", "👍", 2},
 		{"emoji with skin tone", "👍🏽", 2},
 		{"ZWJ family", "👨‍👩‍👧‍👦", 2},
@@ -91,4 +101,18 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// TestValidatorCountsAURLAfterCJK: an X post of 129 kana and a URL is
+// 281 by twitter-text (the URL counts 23), over X's limit.
+func TestValidatorCountsAURLAfterCJK(t *testing.T) {
+	text := strings.Repeat("あ", 129) + "http://x.co"
+	require.Equal(t, 281, content.WeightedLength(text))
+	b := &content.Bundle{ContentType: content.TypeUpdate, Social: []content.SocialPost{{Platform: content.PlatformTwitter, Text: text, Thread: []string{text}, Limit: 280}}}
+	rep := content.NewValidator().ValidateBundle(context.Background(), b)
+	var codes []string
+	for _, i := range rep.Issues {
+		codes = append(codes, i.Field+" "+i.Code)
+	}
+	assert.Contains(t, codes, "social_posts[0].text "+content.CodeTooLong, "%v", codes)
 }
