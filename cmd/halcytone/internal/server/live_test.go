@@ -385,8 +385,9 @@ func TestLiveRoomsNobodyIsInFreeTheirPlace(t *testing.T) {
 		sendWS(t, c, chatOf("hello"))
 		_, _ = readUntil(t, c, "chat_message", func(wsMsg) bool { return true })
 		require.NoError(t, c.Close(websocket.StatusNormalClosure, "bye"))
+		// One at a time, so that the rooms were left in this order.
+		waitFor(t, "the live connection to end", func() bool { return ts.wsGauge(t, "live") == 0 })
 	}
-	waitFor(t, "every live connection to end", func() bool { return ts.wsGauge(t, "live") == 0 })
 	_, welcome := ts.joinLive(t, reader, "real-class", "p", "participant")
 	assert.Equal(t, "welcome", welcome.str("type"))
 	h.mu.Lock()
