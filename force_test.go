@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,4 +72,35 @@ func TestForcedJobUnderReviewDelivers(t *testing.T) {
 		assert.Equal(t, "success", j.Results["email"].Status, "job %d: %+v", i, j.Results)
 	}
 	assert.Len(t, h.email.Published(), 2, "the forced job delivered again")
+}
+
+// TestJobFinishedAtCreationIsAnnounced: a job with nothing left to
+// deliver (the same content went out before) is completed as it is
+// created; besides job_created, its job_completed is emitted, as for any
+// job that completes (webhooks and /ws/jobs announce it).
+func TestJobFinishedAtCreationIsAnnounced(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := update("Pulse pre-orders open soon")
+	_, err := h.eng.Generate(ctx, halcytone.Request{Content: c, Channels: []string{"email"}})
+	require.NoError(t, err)
+	h.wait(t)
+
+	events := h.eng.Subscribe(ctx)
+	again, err := h.eng.Generate(ctx, halcytone.Request{Content: c, Channels: []string{"email"}})
+	require.NoError(t, err)
+	require.Equal(t, store.JobCompleted, again.Job.Status)
+	var types []string
+	for len(types) < 2 {
+		select {
+		case ev := <-events:
+			if ev.Job != nil && ev.Job.ID == again.Job.ID && ev.Approval == nil && ev.Delivery == nil {
+				types = append(types, ev.Type)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("events of the job so far: %v", types)
+		}
+	}
+	assert.Equal(t, []string{halcytone.EventJobCreated, halcytone.EventJobCompleted}, types)
 }

@@ -404,6 +404,11 @@ func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err er
 	for _, ev := range events {
 		e.emit(ev.Type, job, ev.Request, nil)
 	}
+	if job.Status.Terminal() {
+		// Finished as it was created (every channel already delivered by
+		// an earlier job): no delivery will announce it.
+		e.emit(statusEvent(job), job, nil, nil)
+	}
 	return res, nil
 }
 

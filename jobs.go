@@ -177,6 +177,9 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 		return job, err
 	}
 	e.emit(EventJobCreated, job, nil, nil)
+	if job.Status.Terminal() {
+		e.emit(statusEvent(job), job, nil, nil) // nothing was left to deliver
+	}
 	return job, nil
 }
 
