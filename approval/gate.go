@@ -348,7 +348,7 @@ func (g *Gate) Escalate(ctx context.Context, q store.Queries, now time.Time) ([]
 			}
 			r.Escalated, r.UpdatedAt = true, now
 			r.Audit = append(r.Audit, store.AuditEntry{At: now, Actor: SystemActor, Action: ActionEscalated,
-				Comment: fmt.Sprintf("deadline %s passed at level %d", r.DueAt.UTC().Format(time.RFC3339), r.Level)})
+				Comment: fmt.Sprintf("%s at level %d", deadlineNote(r.DueAt), r.Level)})
 			return nil
 		})
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errUnchanged) {
@@ -364,8 +364,27 @@ func (g *Gate) Escalate(ctx context.Context, q store.Queries, now time.Time) ([]
 	return events, nil
 }
 
+// overdue reports whether r is past its deadline and not yet escalated
+// for it. Escalation for too many change rounds is another cause: it sets
+// r.Escalated too, so the deadline's own escalation is found in the audit
+// trail (deadlineNote with r's deadline).
 func overdue(r *store.ApprovalRequest, now time.Time) bool {
-	return !r.Escalated && !finished(r.State) && now.After(r.DueAt)
+	if finished(r.State) || !now.After(r.DueAt) {
+		return false
+	}
+	note := deadlineNote(r.DueAt)
+	for _, a := range r.Audit {
+		if a.Action == ActionEscalated && strings.HasPrefix(a.Comment, note) {
+			return false
+		}
+	}
+	return true
+}
+
+// deadlineNote starts the audit comment of an escalation for the
+// deadline due.
+func deadlineNote(due time.Time) string {
+	return "deadline " + due.UTC().Format(time.RFC3339) + " passed"
 }
 
 func finished(s store.ApprovalState) bool {

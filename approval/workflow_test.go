@@ -243,3 +243,39 @@ func TestResetForRaisesNeverLowersTheLevel(t *testing.T) {
 	assert.Equal(t, store.ApprovalPending, req.State)
 	assert.Contains(t, req.Audit[len(req.Audit)-1].Comment, "level raised from 2 to 4")
 }
+
+// TestEscalateOncePerCause: a request escalated for too many change
+// rounds is still escalated, once, when its deadline passes (doc.go:
+// escalation happens at most once per cause), and the other way round.
+func TestEscalateOncePerCause(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, approval.DefaultPolicy())
+	f.open(t, subjectOfLevel(2)) // due at t0+48h
+	h := hash
+	for round := 1; round <= 4; round++ { // past the change-round limit
+		_, _, err := f.decide(changes("ana", h))
+		require.NoError(t, err)
+		h = fmt.Sprintf("v%d", round+1)
+		_, _, err = f.gate.Reset(ctx, nil, "apr_1", h, "author")
+		require.NoError(t, err)
+	}
+	req, err := f.store.GetApproval(ctx, "apr_1")
+	require.NoError(t, err)
+	require.True(t, req.Escalated, "escalated for the change rounds")
+
+	events, err := f.gate.Escalate(ctx, nil, t0.Add(49*time.Hour))
+	require.NoError(t, err)
+	assert.Len(t, events, 1, "the deadline is another cause")
+	events, err = f.gate.Escalate(ctx, nil, t0.Add(50*time.Hour))
+	require.NoError(t, err)
+	assert.Empty(t, events, "once")
+	req, err = f.store.GetApproval(ctx, "apr_1")
+	require.NoError(t, err)
+	n := 0
+	for _, a := range req.Audit {
+		if a.Action == approval.ActionEscalated {
+			n++
+		}
+	}
+	assert.Equal(t, 2, n, "one escalation per cause in the audit trail")
+}
