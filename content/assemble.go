@@ -433,7 +433,10 @@ func (a *DefaultAssembler) prepare(doc *Document, pl *plan) (*prepared, error) {
 	default:
 		p.title = pl.brand + " update"
 	}
-	p.slug = Slugify(fitTitle(p.title, pl.brand), 100)
+	// The title alone: padding a short one with the brand, as the web
+	// title is, would give every short title that Slugify cannot spell
+	// (新機能, お知らせ) the same slug.
+	p.slug = Slugify(Truncate(collapseSpace(p.title), webTitleMax), 100)
 	if p.slug == "" {
 		p.slug = "post-" + doc.ContentHash()[:12]
 	}

@@ -76,10 +76,10 @@ func TestWebPostTitleAndSlug(t *testing.T) {
 	tests := []struct {
 		name, title, slugPrefix string
 	}{
-		{"short title padded", "Hi", "hi-halcytone"},
+		{"short title, not padded as the web title is", "Hi", "hi"},
 		{"accented", "Über café breathing", "uber-cafe-breathing"},
 		{"non-Latin title falls back to a hash slug", "呼吸とマインドフルネスのニュース", "post-"},
-		{"short non-Latin title is padded", "呼吸のニュース", "halcytone-news-and-updates"},
+		{"short non-Latin title falls back to a hash slug", "呼吸のニュース", "post-"},
 		{"long title", strings.Repeat("Breathing well ", 20), "breathing-well"},
 	}
 	for _, tt := range tests {
@@ -90,6 +90,17 @@ func TestWebPostTitleAndSlug(t *testing.T) {
 			assertWithinRules(t, b)
 		})
 	}
+}
+
+// TestWebPostSlugsOfShortNonLatinTitlesDiffer: two posts whose short
+// titles Slugify cannot spell get two slugs, not the brand padding's one.
+func TestWebPostSlugsOfShortNonLatinTitlesDiffer(t *testing.T) {
+	slug := func(title string) string {
+		u := &content.Update{Base: content.Base{Title: title, Body: "Body text that is long enough for a post."}}
+		return assemble(t, content.DocumentOf(u), content.Options{Channels: []content.Channel{content.ChannelWebsite}}).WebPost.Slug
+	}
+	assert.NotEqual(t, slug("新機能"), slug("お知らせ"))
+	assert.Equal(t, "hi", slug("Hi"))
 }
 
 func TestWebPostTagsCapped(t *testing.T) {
