@@ -146,7 +146,7 @@ func (a *DefaultAssembler) newsletterSections(p *prepared, items []*prepItem) []
 		ni := newsletterItem{
 			Date: it.date,
 			HTML: htmltemplate.HTML(a.md.render(it.body, &p.rb)), // sanitised by the policy
-			Text: strings.TrimSpace(it.Body),
+			Text: it.body.plainText(),
 		}
 		if it.date != "" {
 			ni.Time = htmltemplate.HTML(it.timeHTML()) // built from formatted dates only

@@ -130,3 +130,23 @@ func TestSubjectSpamTriggerRemovedWhateverTheCase(t *testing.T) {
 		}
 	}
 }
+
+// TestNewsletterTextIsText: the text part shows what the HTML part says,
+// without HTML or Markdown markup: links with their address, list items
+// with their markers, no raw HTML.
+func TestNewsletterTextIsText(t *testing.T) {
+	body := "Try the <b>new</b> evening mode.<br>\n\n<div class=\"x\">It dims the screen.</div>\n\n" +
+		"Read the **release notes** at [our blog](https://halcytone.app/blog) or <https://halcytone.app/faq>.\n\n" +
+		"- Guided wind-down\n- Sleep timer\n\n1. Open the app\n2. Tap *Evening*\n\n> Calm is a skill.\n\nAT&amp;T \\* partners."
+	doc := (&content.Document{Title: "Evening mode", Format: content.FormatMarkdown, Sections: []content.Section{{Heading: "App",
+		Category: content.CategoryBreathscape, Items: []content.Item{{Title: "Evening mode arrives", Body: body}}}}}).Seal()
+	b := assemble(t, doc, content.Options{Channels: []content.Channel{content.ChannelEmail}})
+	text := b.Newsletter.Text
+	for _, markup := range []string{"<b>", "<br>", "<div", "**", "](", "&amp;", `\*`} {
+		assert.NotContains(t, text, markup)
+	}
+	for _, want := range []string{"Try the new evening mode.", "our blog (https://halcytone.app/blog)", "https://halcytone.app/faq",
+		"- Guided wind-down\n- Sleep timer", "1. Open the app\n2. Tap Evening", "> Calm is a skill.\n\nAT&T * partners."} {
+		assert.Contains(t, text, want)
+	}
+}

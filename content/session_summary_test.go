@@ -29,7 +29,7 @@ func TestSessionSummary(t *testing.T) {
 			assert.Contains(t, text, want, "%s", name)
 		}
 	}
-	assert.Contains(t, b.Newsletter.Text, "**Duration:** 45 minutes")
+	assert.Contains(t, b.Newsletter.Text, "- Duration: 45 minutes")
 	assert.Equal(t, []content.Heading{
 		{Level: 2, Text: "Session at a glance", Anchor: "session-at-a-glance"},
 		{Level: 2, Text: "Key achievements", Anchor: "key-achievements"},
