@@ -397,14 +397,23 @@ func packParts(pf Platform, sentences []string, room int) []string {
 }
 
 // cutWord cuts a word longer than room into pieces that fit, at emoji and
-// code point boundaries.
+// code point boundaries, never inside a URL (text without spaces, such as
+// Japanese, can hold one): a URL is one unit, split only when it alone
+// cannot fit.
 func cutWord(pf Platform, word string, room int) []string {
 	var out []string
 	for word != "" {
-		// Grow the piece a code point (or emoji sequence) at a time.
+		// Grow the piece a URL, an emoji sequence or a code point at a
+		// time.
 		end := 0
 		for end < len(word) {
-			next := emojiEnd(word, end)
+			next := -1
+			if urlStartOK(word, end) {
+				next = urlEnd(word, end)
+			}
+			if next <= end {
+				next = emojiEnd(word, end)
+			}
 			if next <= end {
 				_, n := utf8.DecodeRuneInString(word[end:])
 				next = end + n

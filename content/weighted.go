@@ -158,11 +158,14 @@ func urlEnd(s string, i int) int {
 	if j < len(s) && s[j] == '@' {
 		return -1 // an e-mail address, not a URL
 	}
-	// A port, path, query or fragment runs to the next space.
+	// A port, path, query or fragment runs to the next space, or to the
+	// first character twitter-text does not take in a path: it takes
+	// Latin letters with their accents and Cyrillic, not CJK or
+	// full-width punctuation ("https://x.co/aいま" ends before "い").
 	if j < len(s) && (s[j] == ':' || s[j] == '/' || s[j] == '?' || s[j] == '#') {
 		for j < len(s) {
 			r, n := utf8.DecodeRuneInString(s[j:])
-			if isSpace(r) {
+			if isSpace(r) || !urlPathRune(r) {
 				break
 			}
 			j += n
@@ -178,6 +181,13 @@ func urlEnd(s string, i int) int {
 		}
 	}
 	return j
+}
+
+// urlPathRune reports whether r may be part of a URL's path, query or
+// fragment: ASCII, Latin (U+00A0-U+024F, U+1E00-U+1EFF) and Cyrillic
+// (U+0400-U+04FF), as twitter-text's path characters.
+func urlPathRune(r rune) bool {
+	return r < 0x250 || (r >= 0x400 && r <= 0x4FF) || (r >= 0x1E00 && r <= 0x1EFF)
 }
 
 func hostRune(s string) bool {

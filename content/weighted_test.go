@@ -46,6 +46,8 @@ func TestWeightedLength(t *testing.T) {
 		{"URL after an ASCII letter is text", "xhttps://example.com", 20},
 		{"URL after a directional mark is text", "\u202Ahttps://x.co", 2 + 12},
 		{"bare domain after CJK is text", "いまexample.com", 4 + 11},
+		{"a path ends before CJK", "https://x.co/aいま", 23 + 4},
+		{"a path takes accented Latin and Cyrillic", "https://x.co/café-привет now", 23 + 4},
 		{"bare domain after a hyphen is text", "-example.com", 12},
 		{"emoji", "👍", 2},
 		{"emoji with skin tone", "👍🏽", 2},
