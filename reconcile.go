@@ -136,44 +136,21 @@ func (e *Engine) settleOrphan(ctx context.Context, d store.Delivery) error {
 }
 
 // closeOrphan gives d status (with r when sent, cause otherwise) and
-// settles its job, in one transaction, unless d was settled or taken over
-// meanwhile. It emits the events a worker's outcome would.
+// settles its job, unless d was settled or taken over meanwhile.
 func (e *Engine) closeOrphan(ctx context.Context, d store.Delivery, r *store.Receipt, status store.DeliveryStatus, cause error) error {
 	now := e.now().UTC()
-	var (
-		updated *store.Delivery
-		ev      *Event
-	)
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		updated, err = tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
-			if x.Status != store.DeliveryPending || x.JobID != d.JobID {
-				return errNotPending
-			}
-			x.Status, x.Receipt, x.LastError, x.UpdatedAt = status, r, "", now
-			if cause != nil {
-				x.LastError = storedText(cause.Error())
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+	err := e.recordOutcome(ctx, d.IdempotencyKey, d.JobID, func(x *store.Delivery) error {
+		if x.Status != store.DeliveryPending || x.JobID != d.JobID {
+			return errNotPending
 		}
-		ev, err = e.settleIn(ctx, tx, d.JobID)
-		return err
+		x.Status, x.Receipt, x.LastError, x.UpdatedAt = status, r, "", now
+		if cause != nil {
+			x.LastError = storedText(cause.Error())
+		}
+		return nil
 	})
 	if errors.Is(err, errNotPending) {
 		return nil // settled meanwhile
 	}
-	if err != nil {
-		return err
-	}
-	switch status {
-	case store.DeliverySent:
-		e.emit(EventDeliverySucceeded, nil, nil, updated)
-	case store.DeliveryFailed:
-		e.emit(EventDeliveryFailed, nil, nil, updated)
-	}
-	e.events.publish(*ev)
-	return nil
+	return err
 }

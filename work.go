@@ -176,37 +176,49 @@ func dryRunOnly(d *store.Delivery) bool {
 // the failure.
 func (e *Engine) finish(ctx context.Context, d *store.Delivery, r store.Receipt, perr error) error {
 	now := e.now().UTC()
+	err := e.recordOutcome(ctx, d.IdempotencyKey, d.JobID, func(x *store.Delivery) error {
+		x.UpdatedAt = now
+		if perr == nil {
+			x.Status, x.Receipt, x.LastError = store.DeliverySent, &r, ""
+		} else {
+			x.Status, x.LastError = store.DeliveryFailed, storedText(perr.Error())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return perr
+}
+
+// recordOutcome updates delivery key with apply and settles job jobID
+// from its deliveries (settleIn), in one transaction; then it emits the
+// delivery's event (a sent or failed one; an unknown delivery has none)
+// and the job's. An error of apply aborts it and is returned.
+func (e *Engine) recordOutcome(ctx context.Context, key, jobID string, apply func(*store.Delivery) error) error {
 	var (
 		updated *store.Delivery
 		ev      *Event
 	)
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		updated, err = tx.UpdateDelivery(ctx, d.IdempotencyKey, func(x *store.Delivery) error {
-			x.UpdatedAt = now
-			if perr == nil {
-				x.Status, x.Receipt, x.LastError = store.DeliverySent, &r, ""
-			} else {
-				x.Status, x.LastError = store.DeliveryFailed, storedText(perr.Error())
-			}
-			return nil
-		})
-		if err != nil {
+		if updated, err = tx.UpdateDelivery(ctx, key, apply); err != nil {
 			return err
 		}
-		ev, err = e.settleIn(ctx, tx, d.JobID)
+		ev, err = e.settleIn(ctx, tx, jobID)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if perr == nil {
+	switch updated.Status {
+	case store.DeliverySent:
 		e.emit(EventDeliverySucceeded, nil, nil, updated)
-	} else {
+	case store.DeliveryFailed:
 		e.emit(EventDeliveryFailed, nil, nil, updated)
 	}
 	e.events.publish(*ev)
-	return perr
+	return nil
 }
 
 // settle recomputes a job's results and status from its deliveries (see
