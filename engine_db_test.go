@@ -45,14 +45,30 @@ type dbBackend struct {
 // its Sources default to an empty registry.
 func (b dbBackend) engine(t *testing.T, workers int, cfg halcytone.Config) *halcytone.Engine {
 	t.Helper()
+	eng, _ := b.engineAndQueue(t, workers, cfg, nil)
+	return eng
+}
+
+// engineAndQueue is engine, returning the queue too. A cfg.Store, when
+// set, is used instead of b's store (a wrapper of it); tune, when not nil,
+// adjusts the queue's configuration.
+func (b dbBackend) engineAndQueue(t *testing.T, workers int, cfg halcytone.Config, tune func(*schedule.Config)) (*halcytone.Engine, *schedule.RiverQueue) {
+	t.Helper()
 	var eng *halcytone.Engine
-	q, err := b.queue(schedule.Config{
+	qc := schedule.Config{
 		Workers:           workers,
 		Worker:            schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, attempt int) error { return eng.Work(ctx, j, attempt) }),
 		FetchPollInterval: 50 * time.Millisecond,
-	})
+	}
+	if tune != nil {
+		tune(&qc)
+	}
+	q, err := b.queue(qc)
 	require.NoError(t, err)
-	cfg.Store, cfg.Queue = b.store, q
+	if cfg.Store == nil {
+		cfg.Store = b.store
+	}
+	cfg.Queue = q
 	if cfg.Sources == nil {
 		cfg.Sources = source.NewRegistry()
 	}
@@ -66,7 +82,7 @@ func (b dbBackend) engine(t *testing.T, workers int, cfg halcytone.Config) *halc
 		_ = q.Stop(stopCtx)
 		cancel()
 	})
-	return eng
+	return eng, q
 }
 
 // dbBackends opens SQLite in a temp file and PostgreSQL in a schema of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,7 +16,6 @@ import (
 	"github.com/halcytone/halcytone/mock"
 	"github.com/halcytone/halcytone/publish"
 	"github.com/halcytone/halcytone/schedule"
-	"github.com/halcytone/halcytone/source"
 	"github.com/halcytone/halcytone/store"
 )
 
@@ -75,28 +75,6 @@ func (p armingPublisher) Publish(ctx context.Context, d publish.Delivery) (publi
 	return r, err
 }
 
-// oneAttemptEngine is an engine on SQLite and its River queue allowing one
-// attempt per delivery, with a clock that can move ahead.
-func oneAttemptEngine(t *testing.T, st *flakyStore, b dbBackend, pubs []publish.Publisher, ahead *time.Duration) (*halcytone.Engine, *schedule.RiverQueue) {
-	t.Helper()
-	var eng *halcytone.Engine
-	q, err := b.queue(schedule.Config{Worker: schedule.WorkerFunc(func(ctx context.Context, j schedule.Job, a int) error { return eng.Work(ctx, j, a) }),
-		FetchPollInterval: 50 * time.Millisecond, Retry: schedule.RetryPolicy{MaxAttempts: 1}})
-	require.NoError(t, err)
-	eng, err = halcytone.New(halcytone.Config{Store: st, Queue: q, Sources: source.NewRegistry(), Publishers: pubs,
-		Now: func() time.Time { return time.Now().Add(*ahead) }})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, q.Start(ctx))
-	t.Cleanup(func() {
-		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		_ = q.Stop(stop)
-		cancel()
-	})
-	return eng, q
-}
-
 // waitEntriesEnded waits until every queue entry of job has ended.
 func waitEntriesEnded(t *testing.T, q *schedule.RiverQueue, jobID string) {
 	t.Helper()
@@ -127,8 +105,10 @@ func TestReconcileSettlesADeliveryTheQueueGaveUpOn(t *testing.T) {
 	st := &flakyStore{Store: b.store}
 	email := mock.NewRecordingPublisher("email", content.ChannelEmail)
 	x := mock.NewRecordingPublisher("x", content.ChannelTwitter)
-	var ahead time.Duration
-	eng, q := oneAttemptEngine(t, st, b, []publish.Publisher{armingPublisher{email, st}, x}, &ahead)
+	var ahead atomic.Int64 // how far the engine's clock is ahead
+	// One attempt per delivery, and a clock that can move ahead.
+	eng, q := b.engineAndQueue(t, 1, halcytone.Config{Store: st, Publishers: []publish.Publisher{armingPublisher{email, st}, x},
+		Now: func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }}, func(c *schedule.Config) { c.Retry = schedule.RetryPolicy{MaxAttempts: 1} })
 
 	// Sent, but not recorded: the queue discards the entry.
 	sent, err := eng.Generate(ctx, halcytone.Request{Content: update("Pulse pre-orders open soon"), Channels: []string{"email"}})
@@ -150,7 +130,7 @@ func TestReconcileSettlesADeliveryTheQueueGaveUpOn(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing settled within the grace period")
 
-	ahead = 2 * halcytone.ReconcileGrace
+	ahead.Store(int64(2 * halcytone.ReconcileGrace))
 	n, err = eng.Reconcile(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
@@ -164,7 +144,7 @@ func TestReconcileSettlesADeliveryTheQueueGaveUpOn(t *testing.T) {
 	j, err = eng.Job(ctx, untried.Job.ID)
 	require.NoError(t, err)
 	assert.Equal(t, store.JobFailed, j.Status)
-	ahead = 0 // the retry's entry runs now
+	ahead.Store(0) // the retry's entry runs now
 	retry, err := eng.Retry(ctx, untried.Job.ID)
 	require.NoError(t, err)
 	waitEntriesEnded(t, q, retry.ID)
@@ -173,7 +153,7 @@ func TestReconcileSettlesADeliveryTheQueueGaveUpOn(t *testing.T) {
 	assert.Equal(t, store.JobCompleted, j.Status)
 	assert.Len(t, x.Published(), 1, "the retry delivers it")
 
-	ahead = 2 * halcytone.ReconcileGrace
+	ahead.Store(int64(2 * halcytone.ReconcileGrace))
 	n, err = eng.Reconcile(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing left to settle")
