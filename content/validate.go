@@ -59,8 +59,8 @@ func (v *DefaultValidator) ValidateContent(ctx context.Context, c Content) *Repo
 
 // validateContent is ValidateContent. Without enrich it leaves the
 // report's Metadata nil and takes from the body only the word count the
-// business rules need, for Check, which reports the Metadata of a
-// document's first item alone.
+// business rules need, and only when they need it (wordsMatter), for
+// Check, which reports the Metadata of a document's first item alone.
 func (v *DefaultValidator) validateContent(c Content, enrich bool) *Report {
 	r := newReport()
 	if IsNil(c) {
@@ -76,8 +76,8 @@ func (v *DefaultValidator) validateContent(c Content, enrich bool) *Report {
 	if enrich {
 		r.Metadata = Enrich(n, now, loc)
 		words = r.Metadata.WordCount
-	} else {
-		words = analyse(n.Common().Body).words
+	} else if body := n.Common().Body; wordsMatter(n.Kind(), body) {
+		words = analyse(body).words
 	}
 
 	k := &checker{r: r}

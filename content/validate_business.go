@@ -43,3 +43,29 @@ func inBusinessHours(t time.Time) bool {
 	end := time.Date(t.Year(), t.Month(), t.Day(), BusinessHoursEnd, 0, 0, 0, t.Location())
 	return !t.Before(start) && !t.After(end)
 }
+
+// wordsMatter reports whether the business rules need the word count of
+// body for content of kind t: a blog's always (a short one draws a
+// warning), an update's only when it may be over MaxUpdateWords, and no
+// other kind's. An update's body of n bytes has at most (n+1)/2 words
+// (maxWords), so one of under 2*MaxUpdateWords bytes needs no count.
+func wordsMatter(t Type, body string) bool {
+	switch t {
+	case TypeBlog:
+		return true
+	case TypeUpdate:
+		return maxWords(body) > MaxUpdateWords
+	}
+	return false
+}
+
+// maxWords bounds the words analyse finds in md: (len(md)+1)/2. Every
+// character of the text analyse collects comes from bytes of md of its
+// own (a text segment, a reference resolved to fewer bytes than it
+// takes, an autolink's label, the line end under a soft break) or is the
+// separator it puts between two blocks, which lie on different lines of
+// md; so k words, each a letter or digit at least and apart from the next
+// by white space at least, take at least 2k-1 bytes of md.
+func maxWords(md string) int {
+	return (len(md) + 1) / 2
+}
