@@ -90,11 +90,51 @@ func parseDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	for _, layout := range dateLayouts {
+		if !layoutMayRead(layout, s) {
+			continue
+		}
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, true
 		}
 	}
 	return time.Time{}, false
+}
+
+// layoutMayRead reports, cheaply, whether time.Parse may read s (no
+// white space around it) in layout, one of dateLayouts: when it is false,
+// time.Parse would fail (and allocate its error). A layout that opens
+// with "2006-01-02" needs four digits, '-', two digits, '-', two digits,
+// and then the end of s or the layout's next byte ('T' or ' '); one
+// that opens with the day needs a digit first, and one that opens with a
+// month or weekday name needs an ASCII letter first.
+func layoutMayRead(layout, s string) bool {
+	if s == "" {
+		return false
+	}
+	switch c := layout[0]; {
+	case strings.HasPrefix(layout, "2006-01-02"):
+		if len(s) < 10 || s[4] != '-' || s[7] != '-' || !digits(s[:4]) || !digits(s[5:7]) || !digits(s[8:10]) {
+			return false
+		}
+		if len(layout) == 10 {
+			return len(s) == 10
+		}
+		return len(s) > 10 && (s[10] == layout[10] || s[10] == layout[10]|0x20)
+	case c >= '0' && c <= '9':
+		return s[0] >= '0' && s[0] <= '9'
+	default:
+		return s[0]|0x20 >= 'a' && s[0]|0x20 <= 'z'
+	}
+}
+
+// digits reports whether s is all ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // mayBeDate reports, cheaply, whether s may be a date that parseDate

@@ -58,6 +58,23 @@ var dateHeadings = []string{
 	strings.Repeat("2026 ", 20), strings.Repeat("9", 70), "Nov 20, 2026" + strings.Repeat(" ", 70),
 	"Launch day 20 Nov 2026", "Sprint 12 — results 3", "v1.2.3", "3", "1999",
 	"Mon, Jan 2, 2006", "Monday, January 2, 2006", "Jan 2 2006 - 9",
+	"2026-11-20t10:30:00Z", "2026-11-20t10:30", "2026-11-20x10:30", "0001-01-01T00:00:00Z",
+	"2026-11-2", "2026-11-201", "2026/11/20", "a2026-11-20", "7 Jan 2026", "J",
+}
+
+// TestLayoutMayRead checks that the gate before time.Parse lets through
+// every date that each layout writes, whatever the time.
+func TestLayoutMayRead(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("", -9*3600-30*60), time.FixedZone("", 14*3600)}
+	for i := range 500 {
+		tm := time.Unix(int64(i)*7_777_777_777%(1<<36), int64(i)*123_456_789%1e9).In(zones[i%len(zones)])
+		for _, layout := range dateLayouts {
+			s := tm.Format(layout)
+			if _, err := time.Parse(layout, s); err == nil && !layoutMayRead(layout, s) {
+				t.Fatalf("layoutMayRead(%q, %q) = false, and time.Parse reads it", layout, s)
+			}
+		}
+	}
 }
 
 func TestParseDateMatchesReference(t *testing.T) {
