@@ -399,6 +399,7 @@ func (a *DefaultAssembler) prepare(doc *Document, pl *plan) (*prepared, error) {
 			floor = 2 // h1 is the post's own title
 		}
 		it.body = a.md.parse(it.Body, floor, &anchors)
+		p.rb.batch = append(p.rb.batch, it.body)
 		p.words += WordCount(it.body.plain)
 		if it.body.flattened {
 			p.issues = append(p.issues, Issue{Severity: SeverityWarning, Field: it.path("body"), Code: CodeNestingTooDeep,

@@ -184,31 +184,86 @@ func inlineText(n ast.Node, src []byte) string {
 type renderBuffer struct {
 	buf bytes.Buffer
 	w   *bufio.Writer
+	// batch holds the bodies that the first render renders at once
+	// (every item's), so that the policy runs once over all of them.
+	batch []*parsedBody
+	spans [][2]int // scratch: where each body's HTML lies in buf
 }
 
-// render returns pb's sanitised HTML, rendering it on first use with rb.
+// render returns pb's sanitised HTML. On the first render it renders
+// every body of rb.batch (and pb) at once; see renderAll.
 func (m *markdown) render(pb *parsedBody, rb *renderBuffer) string {
 	if pb.rendered {
 		return pb.html
 	}
-	pb.rendered = true
+	batch := rb.batch
+	rb.batch = nil
+	if !slices.Contains(batch, pb) {
+		batch = append(batch, pb)
+	}
+	m.renderAll(batch, rb)
+	return pb.html
+}
+
+// renderAll renders and sanitises the bodies of batch that are not yet
+// rendered. Setting up the policy's tokenizer costs about as much as
+// sanitising a short body, so the bodies' HTML goes through the policy
+// in one run, each body's ended by a NUL byte, and the result is cut at
+// those bytes. That gives each body exactly what sanitising it alone
+// gives: goldmark writes whole elements (no raw HTML, no script or
+// style), so the policy's state is the same at the start of every body,
+// and it writes a NUL in text as it reads it. A body whose HTML holds a
+// NUL itself or is blank, or a result that does not cut into as many
+// parts, is sanitised alone.
+func (m *markdown) renderAll(batch []*parsedBody, rb *renderBuffer) {
 	rb.buf.Reset()
 	if rb.w == nil {
 		rb.w = bufio.NewWriter(&rb.buf)
 	} else {
 		rb.w.Reset(&rb.buf)
 	}
-	// goldmark's HTML renderer fails only when its writer does, and a
-	// bytes.Buffer does not.
-	_ = m.md.Renderer().Render(rb.w, pb.src, pb.doc)
-	_ = rb.w.Flush()
-	pb.html = m.sanitize(rb.buf.Bytes())
-	return pb.html
+	todo := batch[:0:0]
+	rb.spans = rb.spans[:0]
+	for _, pb := range batch {
+		if pb.rendered {
+			continue
+		}
+		pb.rendered = true
+		start := rb.buf.Len() // rb.w is flushed after every body
+		// goldmark's HTML renderer fails only when its writer does, and a
+		// bytes.Buffer does not.
+		_ = m.md.Renderer().Render(rb.w, pb.src, pb.doc)
+		_ = rb.w.Flush()
+		html := rb.buf.Bytes()[start:]
+		if bytes.IndexByte(html, 0) >= 0 || len(bytes.TrimSpace(html)) == 0 {
+			pb.html = m.sanitize(html)
+			rb.buf.Truncate(start)
+			continue
+		}
+		rb.buf.WriteByte(0)
+		todo = append(todo, pb)
+		rb.spans = append(rb.spans, [2]int{start, rb.buf.Len() - 1})
+	}
+	if len(todo) == 0 {
+		return
+	}
+	all := rb.buf.Bytes()
+	out := sanitizeTo(m.policy, bytes.NewReader(all), len(all)+len(all)/8)
+	if strings.Count(out, "\x00") == len(todo) {
+		for _, pb := range todo {
+			i := strings.IndexByte(out, 0)
+			pb.html, out = out[:i], out[i+1:]
+		}
+		return
+	}
+	for i, pb := range todo {
+		pb.html = m.sanitize(all[rb.spans[i][0]:rb.spans[i][1]])
+	}
 }
 
 // sanitize runs the policy over HTML: string(m.policy.SanitizeBytes(html)).
 func (m *markdown) sanitize(html []byte) string {
-	if len(bytes.TrimSpace(html)) == 0 {
+	if bytes.IndexByte(html, 0) >= 0 || len(bytes.TrimSpace(html)) == 0 {
 		return string(html)
 	}
 	// The policy adds rel attributes to links; an eighth more is room for
