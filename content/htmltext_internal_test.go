@@ -72,6 +72,13 @@ var htmlTexts = []string{
 	"a<b",
 	"&",
 	"\u00a0non-breaking\u2028separator\u3000ideographic",
+	// Tags that htmlTextPlain reads itself: quoted values holding '>',
+	// keys that start with '=', unquoted values, white space around '='.
+	`<a href="x>y" title='a>b'>link</a> after`,
+	`<p ="x>">one</p> <p a=b="c>">two</p> <p a = 'q>' >three</p>`,
+	"<p a=>x</p><img/src=x>y<br\f/><p\ta\n=\n\"v\">z</p>",
+	"<p a='unterminated>text",
+	"<em>&amp;&lt;&#39;&notanentity;</em>",
 }
 
 // FuzzHTMLText compares htmlText with referenceHTMLText.
@@ -97,6 +104,7 @@ var htmlPieces = func() []string {
 		"text", " ", "\n", "\r\n", "\t", "\u00a0", "\u2028", "\xe2\x80", "\xa8", "\xff", "\x00",
 		"&amp;", "&lt;", "&#13;", "&#39;", "&quot;", "&nbsp;", "&copy", "&#x;", "&", "<", ">", "\"", "'",
 		"<!--", "-->", "<!-- c -->", "<!DOCTYPE html>", "<?x?>", "</>", "< p>", "<p a=/>", "<p a='x", "<a href=\"u\">",
+		"<p a=\"x>y\">", "<p ='>'>", "<p a=b='>'>", "<p a = \"q\" >", "<p a=>", "<img/src=x>", "</p x='>'>", "=", "/",
 	}
 	for _, name := range []string{"script", "style", "title", "iframe", "noscript", "object", "textarea", "plaintext", "p", "b", "SCRIPT", "Title"} {
 		p = append(p, "<"+name+">", "</"+name+">", "<"+name+"/>", "<"+name+" x=1>")
@@ -149,5 +157,27 @@ func BenchmarkHTMLTextReference(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		referenceHTMLText(benchHTML)
+	}
+}
+
+// TestHTMLTextPlainTakesAssemblerHTML checks that the fast path reads
+// what the assembler writes, and leaves the rest to the tokenizer.
+func TestHTMLTextPlainTakesAssemblerHTML(t *testing.T) {
+	m := newMarkdown()
+	anchors := anchorSet{}
+	pb := m.parse("## Title\n\nSome *text* & [a link](https://example.com/?a=1&b=2 \"t\").\n\n- one\n- two\n\n```\nx < y\n```", 2, &anchors)
+	var rb renderBuffer
+	h := `<section><h2 id="s">Sec</h2><article>` + m.render(pb, &rb) + `</article></section>`
+	got, ok := htmlTextPlain(h)
+	if !ok {
+		t.Fatalf("htmlTextPlain refused %q", h)
+	}
+	if want := referenceHTMLText(h); got != want {
+		t.Fatalf("htmlTextPlain(%q) = %q, want %q", h, got, want)
+	}
+	for _, h := range []string{"<!-- c -->x", "a < b", "<script>x</script>", "<p a='x", "a\r\nb", "<TITLE>t</TITLE>"} {
+		if _, ok := htmlTextPlain(h); ok {
+			t.Errorf("htmlTextPlain took %q", h)
+		}
 	}
 }

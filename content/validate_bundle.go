@@ -149,6 +149,9 @@ func htmlText(h string) string {
 		// As the policy returns blank input unchanged.
 		return joinFields(html.UnescapeString(h))
 	}
+	if t, ok := htmlTextPlain(h); ok {
+		return t
+	}
 	z := xhtml.NewTokenizer(strings.NewReader(h))
 	var (
 		b  strings.Builder
@@ -239,6 +242,130 @@ func skipsContent(name []byte) bool {
 	switch string(name) {
 	case "frame", "frameset", "iframe", "noembed", "noframes", "noscript", "nostyle", "object", "title":
 		return true
+	}
+	return false
+}
+
+// htmlTextPlain is htmlText for HTML of the kind goldmark, bluemonday and
+// the assemblers write: text and the tags of ordinary elements. It reads
+// h as the tokenizer does (tags end at the first '>' outside a quoted
+// attribute value, by the tokenizer's own rules) and reports false at
+// anything it leaves to the tokenizer: a '<' that opens no start or end
+// tag (comments, doctypes, a lone '<'), a tag without its '>', the tag of
+// an element whose content the tokenizer reads raw or the policy skips,
+// and text holding a carriage return or a NUL, which the tokenizer
+// rewrites. Everything else is text kept by the policy, as the tokenizer
+// gives it: entities decoded.
+func htmlTextPlain(h string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(h))
+	for i := 0; i < len(h); {
+		j := strings.IndexByte(h[i:], '<')
+		text := h[i:]
+		if j >= 0 {
+			text = h[i : i+j]
+		}
+		if strings.ContainsAny(text, "\r\x00") {
+			return "", false
+		}
+		if strings.IndexByte(text, '&') >= 0 {
+			b.WriteString(xhtml.UnescapeString(text))
+		} else {
+			b.WriteString(text)
+		}
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i < len(h) && h[i] == '/' {
+			i++
+		}
+		if i >= len(h) || !asciiLetter(h[i]) {
+			return "", false
+		}
+		start := i
+		for i < len(h) && !tagSpace(h[i]) && h[i] != '/' && h[i] != '>' {
+			i++
+		}
+		if specialElement(h[start:i]) {
+			return "", false
+		}
+		end, ok := tagEnd(h, i)
+		if !ok {
+			return "", false
+		}
+		i = end
+	}
+	return joinFields(b.String()), true
+}
+
+// tagEnd returns the index after the '>' that ends the tag whose name
+// ends at i, reading its attributes as the tokenizer's readTag does; ok
+// is false when h ends first.
+func tagEnd(h string, i int) (int, bool) {
+	i = skipTagSpace(h, i)
+	for i < len(h) {
+		if h[i] == '>' {
+			return i + 1, true
+		}
+		// The key: a leading '=' belongs to it.
+		for k := i; i < len(h); i++ {
+			if c := h[i]; (c == '=' && i > k) || tagSpace(c) || c == '/' || c == '>' {
+				break
+			}
+		}
+		// The value.
+		if i = skipTagSpace(h, i); i >= len(h) {
+			return 0, false
+		}
+		switch h[i] {
+		case '/':
+			i++
+		case '=':
+			if i = skipTagSpace(h, i+1); i >= len(h) {
+				return 0, false
+			}
+			switch q := h[i]; q {
+			case '>':
+			case '\'', '"':
+				k := strings.IndexByte(h[i+1:], q)
+				if k < 0 {
+					return 0, false
+				}
+				i += k + 2
+			default:
+				for i < len(h) && !tagSpace(h[i]) && h[i] != '>' {
+					i++
+				}
+			}
+		}
+		i = skipTagSpace(h, i)
+	}
+	return 0, false
+}
+
+// tagSpace reports whether the tokenizer reads c as white space in a tag.
+func tagSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f'
+}
+
+func skipTagSpace(h string, i int) int {
+	for i < len(h) && tagSpace(h[i]) {
+		i++
+	}
+	return i
+}
+
+func asciiLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// specialElement reports whether name (any case) is an element whose
+// content the tokenizer reads raw or bluemonday's policies skip.
+func specialElement(name string) bool {
+	for _, s := range [...]string{"iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style",
+		"textarea", "title", "xmp", "frame", "frameset", "object", "nostyle"} {
+		if strings.EqualFold(name, s) {
+			return true
+		}
 	}
 	return false
 }
