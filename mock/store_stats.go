@@ -51,7 +51,7 @@ func (o *ops) JobStats(ctx context.Context, f store.StatsFilter) (store.JobStats
 			all.total += d
 			all.n++
 		}
-		for _, ch := range j.Channels {
+		for _, ch := range store.DistinctChannels(j.Channels) {
 			st.ByChannel[ch]++
 			if j.Status == store.JobCompleted {
 				st.SucceededByChannel[ch]++

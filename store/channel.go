@@ -1,6 +1,10 @@
 package store
 
-import "github.com/halcytone/halcytone/content"
+import (
+	"slices"
+
+	"github.com/halcytone/halcytone/content"
+)
 
 // ChannelKey is what a channel filter (JobFilter.Channel,
 // StatsFilter.Channel) compares of a channel as a job or a filter spells
@@ -13,4 +17,21 @@ func ChannelKey(spelling string) string {
 		return string(c)
 	}
 	return spelling
+}
+
+// DistinctChannels returns channels as a job counts them: each channel
+// once, under the first spelling that lists it (one per ChannelKey), and
+// no empty spelling. It returns a new slice; channels is not changed.
+func DistinctChannels(channels []string) []string {
+	out := make([]string, 0, len(channels))
+	for i, ch := range channels {
+		if ch == "" {
+			continue
+		}
+		k := ChannelKey(ch)
+		if !slices.ContainsFunc(channels[:i], func(prev string) bool { return prev != "" && ChannelKey(prev) == k }) {
+			out = append(out, ch)
+		}
+	}
+	return out
 }

@@ -33,3 +33,11 @@ func TestChannelKey(t *testing.T) {
 		}
 	}
 }
+
+func TestDistinctChannels(t *testing.T) {
+	in := []string{"", "X", "email", "twitter", "Email", "custom", "x", "custom", "Custom", "web"}
+	assert.Equal(t, []string{"X", "email", "custom", "Custom", "web"}, store.DistinctChannels(in))
+	assert.Equal(t, []string{"", "X", "email", "twitter", "Email", "custom", "x", "custom", "Custom", "web"}, in, "the argument is left as it was")
+	assert.Empty(t, store.DistinctChannels(nil))
+	assert.Empty(t, store.DistinctChannels([]string{"", ""}))
+}

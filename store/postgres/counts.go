@@ -25,13 +25,7 @@ type counts map[countKey]int64
 // the job once.
 func (c counts) add(status string, channels []string, d int64) {
 	c[countKey{status, ""}] += d
-	seen := map[string]bool{}
-	for _, ch := range channels {
-		k := store.ChannelKey(ch)
-		if ch == "" || seen[k] {
-			continue
-		}
-		seen[k] = true
+	for _, ch := range store.DistinctChannels(channels) {
 		c[countKey{status, ch}] += d
 	}
 }

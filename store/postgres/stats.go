@@ -60,20 +60,22 @@ func (q *queries) JobStats(ctx context.Context, f store.StatsFilter) (store.JobS
 	b := &pgx.Batch{}
 	b.Queue(`SELECT status, count(*), coalesce(sum(`+processingMicros+`), 0)::float8, count(`+processingMicros+`)
 FROM jobs`+w.sql()+` GROUP BY status`, w.args...)
-	b.Queue(`SELECT ch, count(*), count(*) FILTER (WHERE status = 'completed'),
-coalesce(avg(`+processingMicros+`), 0)::float8, count(`+processingMicros+`)
-FROM jobs CROSS JOIN LATERAL (SELECT DISTINCT unnest(channels)) AS c(ch)`+w.sql()+` GROUP BY ch`, w.args...)
+	// By channel list: few distinct lists, each counted once per channel
+	// as store.DistinctChannels reads it (one spelling per channel).
+	b.Queue(`SELECT channels, count(*), count(*) FILTER (WHERE status = 'completed'),
+coalesce(sum(`+processingMicros+`), 0)::float8, count(`+processingMicros+`)
+FROM jobs`+w.sql()+` GROUP BY channels`, w.args...)
 	b.Queue(`SELECT date_bin(`+w.next(0)+`::interval, created_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS at, count(*)
 FROM jobs`+w.sql()+` GROUP BY at ORDER BY at`, append(w.args[:len(w.args):len(w.args)], bucket)...)
 	br := q.db.SendBatch(ctx, b)
 	defer br.Close()
 
 	var (
-		status             string
-		n, finished        int64
-		sumMicros, avgMics float64
-		doneTotal          int64
-		sumTotal           float64
+		status      string
+		n, finished int64
+		sumMicros   float64
+		doneTotal   int64
+		sumTotal    float64
 	)
 	rows, err := br.Query()
 	if err != nil {
@@ -93,24 +95,40 @@ FROM jobs`+w.sql()+` GROUP BY at ORDER BY at`, append(w.args[:len(w.args):len(w.
 	}
 
 	var (
-		ch        string
+		channels  []string
 		succeeded int64
 	)
+	type perChannel struct {
+		sumMicros float64
+		finished  int64
+	}
+	proc := map[string]*perChannel{}
 	rows, err = br.Query()
 	if err != nil {
 		return store.JobStats{}, classify(err, "job stats by channel")
 	}
-	if _, err := pgx.ForEachRow(rows, []any{&ch, &n, &succeeded, &avgMics, &finished}, func() error {
-		st.ByChannel[ch] = int(n)
-		if succeeded > 0 {
-			st.SucceededByChannel[ch] = int(succeeded)
-		}
-		if finished > 0 {
-			st.AvgProcessingByChannel[ch] = micros(avgMics)
+	if _, err := pgx.ForEachRow(rows, []any{&channels, &n, &succeeded, &sumMicros, &finished}, func() error {
+		for _, ch := range store.DistinctChannels(channels) {
+			st.ByChannel[ch] += int(n)
+			if succeeded > 0 {
+				st.SucceededByChannel[ch] += int(succeeded)
+			}
+			if finished > 0 {
+				p := proc[ch]
+				if p == nil {
+					p = &perChannel{}
+					proc[ch] = p
+				}
+				p.sumMicros += sumMicros
+				p.finished += finished
+			}
 		}
 		return nil
 	}); err != nil {
 		return store.JobStats{}, classify(err, "job stats by channel")
+	}
+	for ch, p := range proc {
+		st.AvgProcessingByChannel[ch] = micros(p.sumMicros / float64(p.finished))
 	}
 
 	var at time.Time

@@ -99,13 +99,7 @@ func normJob(j *store.Job) {
 // the filter meets each job once and the job_counts rows the rows feed
 // count it once.
 func (q *queries) insertJobChannels(ctx context.Context, j *store.Job) error {
-	seen := map[string]bool{}
-	for _, ch := range j.Channels {
-		k := store.ChannelKey(ch)
-		if ch == "" || seen[k] {
-			continue
-		}
-		seen[k] = true
+	for _, ch := range store.DistinctChannels(j.Channels) {
 		if _, err := q.exec(ctx,
 			`INSERT INTO job_channels (job_id, channel, status, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			j.ID, ch, string(j.Status), j.CreatedAt.UnixMicro()); err != nil {

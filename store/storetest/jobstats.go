@@ -161,3 +161,31 @@ func testJobStats(t *testing.T, open opener) {
 		})
 	}
 }
+
+// testJobStatsSpellings checks that a job counts once per channel in
+// ByChannel, SucceededByChannel and AvgProcessingByChannel, under the
+// first spelling it lists, however many times and spellings it lists the
+// channel; other jobs keep their own spellings.
+func testJobStatsSpellings(t *testing.T, open opener) {
+	s := open(t)
+	j0 := job("p0", 10, store.JobCompleted, "twitter", "X", "twitter", "email", "social_x", "Email")
+	j0.StartedAt, j0.CompletedAt = j0.CreatedAt, j0.CreatedAt.Add(10*time.Second)
+	j1 := job("p1", 20, store.JobCompleted, "x", "custom", "custom")
+	j1.StartedAt, j1.CompletedAt = j1.CreatedAt, j1.CreatedAt.Add(30*time.Second)
+	createJobs(t, s, j0, j1, job("p2", 30, store.JobPending, "X", "twitter"))
+	want := wantStats{
+		total:     3,
+		byStatus:  map[store.JobStatus]int{store.JobCompleted: 2, store.JobPending: 1},
+		byChannel: map[string]int{"twitter": 1, "email": 1, "x": 1, "custom": 1, "X": 1},
+		succeeded: map[string]int{"twitter": 1, "email": 1, "x": 1, "custom": 1},
+		avg:       20 * time.Second,
+		avgByCh: map[string]time.Duration{"twitter": 10 * time.Second, "email": 10 * time.Second,
+			"x": 30 * time.Second, "custom": 30 * time.Second},
+		overTime: []store.TimeCount{{At: base.Truncate(24 * time.Hour), Count: 3}},
+	}
+	for _, f := range []store.StatsFilter{{}, {Channel: "Twitter"}} {
+		got, err := s.JobStats(t.Context(), f)
+		require.NoError(t, err)
+		requireStats(t, want, got)
+	}
+}

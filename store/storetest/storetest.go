@@ -60,7 +60,9 @@
 //     counted once, in the page and in Total, with or without a window.
 //   - JobStats aggregates the jobs matching its window, Status and Channel:
 //     ByChannel and SucceededByChannel count each channel a job lists (a job
-//     with two channels counts in both); SucceededByChannel counts completed
+//     with two channels counts in both), once per job however many times
+//     and spellings the job lists it, under the first spelling the job
+//     uses (store.ChannelKey); SucceededByChannel counts completed
 //     jobs; AvgProcessing averages CompletedAt-StartedAt over jobs with both
 //     set (a millisecond of rounding is tolerated); OverTime buckets start
 //     at multiples of Bucket since the Unix epoch, in UTC.
@@ -91,6 +93,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Jobs", testJobs},
 		{"ListJobs", testListJobs},
 		{"JobStats", testJobStats},
+		{"JobStatsSpellings", testJobStatsSpellings},
 		{"Approvals", testApprovals},
 		{"Deliveries", testDeliveries},
 		{"APIKeys", testAPIKeys},
