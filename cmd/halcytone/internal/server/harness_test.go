@@ -19,6 +19,7 @@ import (
 	"github.com/halcytone/halcytone/publish"
 	"github.com/halcytone/halcytone/schedule"
 	"github.com/halcytone/halcytone/source"
+	"github.com/halcytone/halcytone/store"
 	"github.com/halcytone/halcytone/telemetry"
 )
 
@@ -46,7 +47,19 @@ func newTestServer(t testing.TB, configure ...func(*Config)) *testServer {
 // by sources (such as the SSRF-guarded URL source).
 func newTestServerWithSources(t testing.TB, sources func(*source.Registry), configure ...func(*Config)) *testServer {
 	t.Helper()
+	return newTestServerOver(t, nil, sources, configure...)
+}
+
+// newTestServerOver is newTestServerWithSources with the engine's (and so
+// the server's) store wrapped by wrap, when it is not nil; ts.Store is the
+// mock store underneath.
+func newTestServerOver(t testing.TB, wrap func(store.Store) store.Store, sources func(*source.Registry), configure ...func(*Config)) *testServer {
+	t.Helper()
 	ts := &testServer{Store: mock.NewStore(), Queue: mock.NewQueue(nil), Source: mock.NewSource(), Pubs: map[content.Channel]*mock.RecordingPublisher{}}
+	var st store.Store = ts.Store
+	if wrap != nil {
+		st = wrap(st)
+	}
 	ts.Queue.MaxDelay = time.Millisecond
 	reg := source.NewRegistry()
 	reg.Register("mem", ts.Source)
@@ -64,7 +77,7 @@ func newTestServerWithSources(t testing.TB, sources func(*source.Registry), conf
 		"lee": {"legal"}, "eve": {"executive"},
 	}
 	eng, err := halcytone.New(halcytone.Config{
-		Store: ts.Store, Sources: reg, Queue: ts.Queue, Publishers: pubs,
+		Store: st, Sources: reg, Queue: ts.Queue, Publishers: pubs,
 		Gate: &approval.Gate{Policy: approval.DefaultPolicy(), Directory: reviewers},
 	})
 	require.NoError(t, err)

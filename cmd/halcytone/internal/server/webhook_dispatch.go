@@ -112,22 +112,31 @@ func (d *webhookDispatcher) setPolicy(firstRetry, maxAge, timeout time.Duration)
 // (recorded before the queue carried them) and records deliveries until
 // ctx ends or the returned function is called. The queue, not the
 // dispatcher, runs the attempts.
+//
+// The engine drops a subscriber that falls Config.EventBuffer events
+// behind, and recording a delivery writes to the store, which may be
+// slower than the engine for a while (a burst of jobs, a busy database).
+// So one goroutine only moves the events that webhooks carry from the
+// subscription into an unbounded backlog, and another records them.
 func (d *webhookDispatcher) start(parent context.Context) func() {
 	ctx, cancel := context.WithCancel(parent)
 	events := d.s.engine.Subscribe(ctx)
 	d.resume(ctx)
+	backlog := newEventBacklog()
 	var wg sync.WaitGroup
-	wg.Go(func() { d.record(ctx, events) })
+	wg.Go(func() { d.follow(ctx, events, backlog) })
+	wg.Go(func() { d.record(ctx, backlog) })
 	return func() {
 		cancel()
 		wg.Wait()
 	}
 }
 
-// record turns engine events into stored deliveries. A subscription the
-// engine dropped for falling behind is renewed (the events in between are
-// lost, and logged as such).
-func (d *webhookDispatcher) record(ctx context.Context, events <-chan halcytone.Event) {
+// follow moves the events an endpoint may subscribe to from the engine
+// into backlog. A subscription the engine dropped anyway (this goroutine
+// starved of CPU for 256 events) is renewed, and the events in between
+// are lost and logged as such.
+func (d *webhookDispatcher) follow(ctx context.Context, events <-chan halcytone.Event, backlog *eventBacklog) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -141,9 +150,59 @@ func (d *webhookDispatcher) record(ctx context.Context, events <-chan halcytone.
 				events = d.s.engine.Subscribe(ctx)
 				continue
 			}
-			d.recordEvent(ctx, ev)
+			if webhookEventOf(ev.Type) != "" {
+				backlog.push(ev)
+			}
 		}
 	}
+}
+
+// record turns the events of backlog into stored deliveries, in order.
+func (d *webhookDispatcher) record(ctx context.Context, backlog *eventBacklog) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-backlog.ready:
+			for _, ev := range backlog.take() {
+				if ctx.Err() != nil {
+					return
+				}
+				d.recordEvent(ctx, ev)
+			}
+		}
+	}
+}
+
+// eventBacklog is an unbounded FIFO of events between follow and record.
+type eventBacklog struct {
+	mu     sync.Mutex
+	events []halcytone.Event
+	ready  chan struct{} // holds a token while events wait
+}
+
+func newEventBacklog() *eventBacklog {
+	return &eventBacklog{ready: make(chan struct{}, 1)}
+}
+
+// push appends ev and signals ready.
+func (b *eventBacklog) push(ev halcytone.Event) {
+	b.mu.Lock()
+	b.events = append(b.events, ev)
+	b.mu.Unlock()
+	select {
+	case b.ready <- struct{}{}:
+	default: // a token is already there
+	}
+}
+
+// take removes and returns every waiting event, oldest first.
+func (b *eventBacklog) take() []halcytone.Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	evs := b.events
+	b.events = nil
+	return evs
 }
 
 // webhookEventOf maps an engine event type to its webhook event, or "".

@@ -12,12 +12,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/halcytone/halcytone"
 	"github.com/halcytone/halcytone/content"
 	"github.com/halcytone/halcytone/store"
 )
@@ -445,4 +447,56 @@ func TestWebhookRegistrationValidation(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, res.Status, "%s", res.Body)
 	list := ts.do(t, "GET", "/api/v2/webhooks", ts.Admin, nil)
 	assert.JSONEq(t, `{"webhooks":[],"total":0}`, string(list.Body))
+}
+
+// gatedWebhookStore holds every ListWebhooks, once armed, until gate is
+// closed, as a slow database would hold the dispatcher.
+type gatedWebhookStore struct {
+	store.Store
+	armed atomic.Bool
+	gate  chan struct{}
+}
+
+func (s *gatedWebhookStore) ListWebhooks(ctx context.Context, event string) ([]store.Webhook, error) {
+	if s.armed.Load() {
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.Store.ListWebhooks(ctx, event)
+}
+
+// TestWebhookDispatcherNeverFallsBehindTheEngine checks that a dispatcher
+// slower than the engine loses no event: the engine drops a subscriber
+// that falls 256 events behind, and a burst of jobs while the store is
+// slow used to cost their webhooks.
+func TestWebhookDispatcherNeverFallsBehindTheEngine(t *testing.T) {
+	gated := &gatedWebhookStore{gate: make(chan struct{})}
+	ts := newTestServerOver(t, func(s store.Store) store.Store { gated.Store = s; return gated }, nil)
+	// Registered straight in the store: the API's listing would wait at
+	// the gate too.
+	hook := &store.Webhook{ID: "wh_burst", URL: "https://hooks.example/burst", Events: []string{"approval.requested"},
+		Secret: newWebhookSecret(), CreatedAt: time.Now().UTC()}
+	require.NoError(t, ts.Store.CreateWebhook(t.Context(), hook))
+	gated.armed.Store(true)
+
+	const jobs = 200 // two events each (job_created, approval.requested): past the 256 of a subscriber
+	for i := range jobs {
+		// The sample document on email needs a review.
+		res, err := ts.Engine.Generate(t.Context(), halcytone.Request{DocumentID: "sample:", Channels: []string{"email"},
+			Force: true, IdempotencyKey: "burst-" + strconv.Itoa(i)})
+		require.NoError(t, err)
+		require.Equal(t, store.JobAwaitingApproval, res.Job.Status)
+	}
+	close(gated.gate)
+	webhookPoll(t, "a delivery per job", func() bool {
+		ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hook.ID, 1000)
+		require.NoError(t, err)
+		return len(ds) >= jobs
+	})
+	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hook.ID, 1000)
+	require.NoError(t, err)
+	assert.Len(t, ds, jobs, "one delivery per approval request, none twice")
 }
