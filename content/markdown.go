@@ -263,7 +263,7 @@ func (m *markdown) renderAll(batch []*parsedBody, rb *renderBuffer) {
 
 // sanitize runs the policy over HTML: string(m.policy.SanitizeBytes(html)).
 func (m *markdown) sanitize(html []byte) string {
-	if bytes.IndexByte(html, 0) >= 0 || len(bytes.TrimSpace(html)) == 0 {
+	if len(bytes.TrimSpace(html)) == 0 {
 		return string(html)
 	}
 	// The policy adds rel attributes to links; an eighth more is room for

@@ -83,3 +83,21 @@ func FuzzRenderBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestSanitizeHoldsForAnyInput checks that sanitize, which renderAll
+// falls back on, cleans HTML whatever bytes it holds: a NUL or blank
+// text takes no short cut past the policy.
+func TestSanitizeHoldsForAnyInput(t *testing.T) {
+	m := newMarkdown()
+	for _, h := range []string{
+		"<script>alert(1)</script>\x00<img src=x onerror=alert(1)>",
+		"\x00<a href=\"javascript:alert(1)\">x</a>",
+		"<p>ok</p>\x00",
+	} {
+		got := m.sanitize([]byte(h))
+		assert.NotContains(t, got, "<script", "%q", h)
+		assert.NotContains(t, got, "onerror", "%q", h)
+		assert.NotContains(t, got, "javascript:", "%q", h)
+	}
+	assert.Equal(t, " \n\t", m.sanitize([]byte(" \n\t")), "blank HTML is returned as it is")
+}
