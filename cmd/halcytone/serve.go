@@ -481,15 +481,18 @@ func (a *app) refreshGauges(ctx context.Context) {
 	}
 }
 
-// close stops everything newApp opened, in reverse order.
+// close stops everything newApp opened, in reverse order, except that
+// the queue stops before the server: the deliveries it finishes in its
+// grace period emit events that the server's webhook dispatcher, which
+// Close stops, records as webhooks.
 func (a *app) close() {
-	if a.server != nil {
-		a.server.Close()
-	}
 	if a.queue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_ = a.queue.Stop(ctx)
 		cancel()
+	}
+	if a.server != nil {
+		a.server.Close()
 	}
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		_ = a.closers[i]()

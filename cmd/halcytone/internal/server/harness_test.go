@@ -35,6 +35,9 @@ type testServer struct {
 	Pubs   map[content.Channel]*mock.RecordingPublisher
 	Engine *halcytone.Engine
 	Keys   *Keys
+	// Signal cancels the context the queue and the server were started
+	// with, as serve's shutdown signal does.
+	Signal context.CancelFunc
 }
 
 // newTestServer starts a server; configure may adjust the Config.
@@ -89,6 +92,7 @@ func newTestServerOver(t testing.TB, wrap func(store.Store) store.Store, sources
 		return eng.Work(ctx, j, attempt)
 	})
 	ctx, cancel := context.WithCancel(context.Background())
+	ts.Signal = cancel
 	require.NoError(t, ts.Queue.Start(ctx))
 
 	metrics, err := telemetry.NewMetrics()

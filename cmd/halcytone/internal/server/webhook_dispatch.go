@@ -123,23 +123,39 @@ func (d *webhookDispatcher) start(parent context.Context) func() {
 	events := d.s.engine.Subscribe(ctx)
 	d.resume(ctx)
 	backlog := newEventBacklog()
+	followed := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { d.follow(ctx, events, backlog) })
-	wg.Go(func() { d.record(ctx, backlog) })
+	wg.Go(func() {
+		defer close(followed)
+		d.follow(ctx, events, backlog)
+	})
+	wg.Go(func() { d.record(ctx, backlog, followed) })
 	return func() {
 		cancel()
 		wg.Wait()
 	}
 }
 
+// webhookDrainTimeout bounds how long stopping the dispatcher spends
+// recording the events still in its backlog.
+const webhookDrainTimeout = 10 * time.Second
+
 // follow moves the events an endpoint may subscribe to from the engine
-// into backlog. A subscription the engine dropped anyway (this goroutine
+// into backlog, and when ctx ends, the events the subscription still
+// buffers. A subscription the engine dropped anyway (this goroutine
 // starved of CPU for 256 events) is renewed, and the events in between
 // are lost and logged as such.
 func (d *webhookDispatcher) follow(ctx context.Context, events <-chan halcytone.Event, backlog *eventBacklog) {
 	for {
 		select {
 		case <-ctx.Done():
+			// The subscription ends with ctx: its channel is closed once
+			// the engine lets it go, after what it buffers.
+			for ev := range events {
+				if webhookEventOf(ev.Type) != "" {
+					backlog.push(ev)
+				}
+			}
 			return
 		case ev, ok := <-events:
 			if !ok {
@@ -158,19 +174,36 @@ func (d *webhookDispatcher) follow(ctx context.Context, events <-chan halcytone.
 }
 
 // record turns the events of backlog into stored deliveries, in order.
-func (d *webhookDispatcher) record(ctx context.Context, backlog *eventBacklog) {
-	for {
+// When ctx ends it waits for follow (closed followed) and records what is
+// left, for at most webhookDrainTimeout.
+func (d *webhookDispatcher) record(ctx context.Context, backlog *eventBacklog, followed <-chan struct{}) {
+	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-			return
 		case <-backlog.ready:
-			for _, ev := range backlog.take() {
+			evs := backlog.take()
+			for i, ev := range evs {
 				if ctx.Err() != nil {
-					return
+					backlog.putBack(evs[i:]) // for the drain below
+					break
 				}
-				d.recordEvent(ctx, ev)
+				// Not cut off halfway by the stop: bounded instead.
+				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookDrainTimeout)
+				d.recordEvent(ectx, ev)
+				cancel()
 			}
 		}
+	}
+	<-followed
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookDrainTimeout)
+	defer cancel()
+	left := backlog.take()
+	for i, ev := range left {
+		if dctx.Err() != nil {
+			d.s.log.Warn("webhooks: stopped before recording every event", "lost", len(left)-i)
+			return
+		}
+		d.recordEvent(dctx, ev)
 	}
 }
 
@@ -194,6 +227,13 @@ func (b *eventBacklog) push(ev halcytone.Event) {
 	case b.ready <- struct{}{}:
 	default: // a token is already there
 	}
+}
+
+// putBack returns evs, taken earlier, to the front of the backlog.
+func (b *eventBacklog) putBack(evs []halcytone.Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.events = append(evs[:len(evs):len(evs)], b.events...)
 }
 
 // take removes and returns every waiting event, oldest first.

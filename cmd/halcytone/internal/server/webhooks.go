@@ -210,8 +210,13 @@ func (s *Server) registerWebhooks() {
 // startWebhooks records a delivery for every engine event an endpoint
 // subscribes to, each attempt a queue entry (webhook_dispatch.go);
 // pending deliveries without one are queued.
+//
+// The dispatcher outlives ctx and stops only when Close calls the returned
+// function: after a shutdown signal the queue still finishes the
+// deliveries it is running (serve stops it before the server), and their
+// events must become webhooks too.
 func (s *Server) startWebhooks(ctx context.Context) func() {
-	return s.addons().hooks.start(ctx)
+	return s.addons().hooks.start(context.WithoutCancel(ctx))
 }
 
 // checkURL parses an endpoint URL and checks it against the SSRF policy:

@@ -500,3 +500,57 @@ func TestWebhookDispatcherNeverFallsBehindTheEngine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, ds, jobs, "one delivery per approval request, none twice")
 }
+
+// requestApprovals creates n jobs of the sample document on email, each
+// of which asks for an approval, straight through the engine.
+func requestApprovals(t *testing.T, ts *testServer, n int) {
+	t.Helper()
+	for i := range n {
+		res, err := ts.Engine.Generate(context.Background(), halcytone.Request{DocumentID: "sample:", Channels: []string{"email"},
+			Force: true, IdempotencyKey: "approve-" + strconv.Itoa(i)})
+		require.NoError(t, err)
+		require.Equal(t, store.JobAwaitingApproval, res.Job.Status)
+	}
+}
+
+// TestWebhookDispatcherOutlivesTheShutdownSignal checks that events
+// emitted after the signal (serve's queue finishes its running deliveries
+// then) still become webhooks: the dispatcher stops with Close, not with
+// the context Start got.
+func TestWebhookDispatcherOutlivesTheShutdownSignal(t *testing.T) {
+	ts := newTestServer(t)
+	hook := &store.Webhook{ID: "wh_late", URL: "https://hooks.example/late", Events: []string{"approval.requested"},
+		Secret: newWebhookSecret(), CreatedAt: time.Now().UTC()}
+	require.NoError(t, ts.Store.CreateWebhook(t.Context(), hook))
+	ts.Signal()
+	requestApprovals(t, ts, 1)
+	webhookPoll(t, "the delivery of an event after the signal", func() bool {
+		ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hook.ID, 10)
+		require.NoError(t, err)
+		return len(ds) == 1
+	})
+}
+
+// TestWebhookDispatcherRecordsItsBacklogOnClose checks that Close returns
+// only once the events the dispatcher holds are recorded.
+func TestWebhookDispatcherRecordsItsBacklogOnClose(t *testing.T) {
+	gated := &gatedWebhookStore{gate: make(chan struct{})}
+	ts := newTestServerOver(t, func(s store.Store) store.Store { gated.Store = s; return gated }, nil)
+	hook := &store.Webhook{ID: "wh_close", URL: "https://hooks.example/close", Events: []string{"approval.requested"},
+		Secret: newWebhookSecret(), CreatedAt: time.Now().UTC()}
+	require.NoError(t, ts.Store.CreateWebhook(t.Context(), hook))
+	gated.armed.Store(true)
+	const jobs = 5
+	requestApprovals(t, ts, jobs)
+	go func() {
+		// Give Close time to stop the dispatcher while it waits on the
+		// store, so that the events are left to its drain (a shorter
+		// wait only makes the test easier to pass, never wrong).
+		time.Sleep(100 * time.Millisecond)
+		close(gated.gate)
+	}()
+	ts.Server.Close()
+	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hook.ID, 10)
+	require.NoError(t, err)
+	assert.Len(t, ds, jobs, "every event held at Close is recorded before Close returns")
+}
