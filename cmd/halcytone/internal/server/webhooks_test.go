@@ -468,35 +468,43 @@ func (s *gatedWebhookStore) ListWebhooks(ctx context.Context, event string) ([]s
 	return s.Store.ListWebhooks(ctx, event)
 }
 
+// approvalHook stores an endpoint for approval.requested straight in the
+// store (the API's listing would wait at a gated store too) and returns
+// its id.
+func approvalHook(t *testing.T, ts *testServer, id string) string {
+	t.Helper()
+	hook := &store.Webhook{ID: id, URL: "https://hooks.example/" + id, Events: []string{"approval.requested"},
+		Secret: newWebhookSecret(), CreatedAt: time.Now().UTC()}
+	require.NoError(t, ts.Store.CreateWebhook(t.Context(), hook))
+	return id
+}
+
+// gatedServer starts a test server whose store holds ListWebhooks, once
+// armed, until the returned store's gate is closed.
+func gatedServer(t *testing.T) (*testServer, *gatedWebhookStore) {
+	t.Helper()
+	gated := &gatedWebhookStore{gate: make(chan struct{})}
+	ts := newTestServerOver(t, func(s store.Store) store.Store { gated.Store = s; return gated }, nil)
+	return ts, gated
+}
+
 // TestWebhookDispatcherNeverFallsBehindTheEngine checks that a dispatcher
 // slower than the engine loses no event: the engine drops a subscriber
 // that falls 256 events behind, and a burst of jobs while the store is
 // slow used to cost their webhooks.
 func TestWebhookDispatcherNeverFallsBehindTheEngine(t *testing.T) {
-	gated := &gatedWebhookStore{gate: make(chan struct{})}
-	ts := newTestServerOver(t, func(s store.Store) store.Store { gated.Store = s; return gated }, nil)
-	// Registered straight in the store: the API's listing would wait at
-	// the gate too.
-	hook := &store.Webhook{ID: "wh_burst", URL: "https://hooks.example/burst", Events: []string{"approval.requested"},
-		Secret: newWebhookSecret(), CreatedAt: time.Now().UTC()}
-	require.NoError(t, ts.Store.CreateWebhook(t.Context(), hook))
+	ts, gated := gatedServer(t)
+	hookID := approvalHook(t, ts, "wh_burst")
 	gated.armed.Store(true)
-
 	const jobs = 200 // two events each (job_created, approval.requested): past the 256 of a subscriber
-	for i := range jobs {
-		// The sample document on email needs a review.
-		res, err := ts.Engine.Generate(t.Context(), halcytone.Request{DocumentID: "sample:", Channels: []string{"email"},
-			Force: true, IdempotencyKey: "burst-" + strconv.Itoa(i)})
-		require.NoError(t, err)
-		require.Equal(t, store.JobAwaitingApproval, res.Job.Status)
-	}
+	requestApprovals(t, ts, jobs)
 	close(gated.gate)
 	webhookPoll(t, "a delivery per job", func() bool {
-		ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hook.ID, 1000)
+		ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 1000)
 		require.NoError(t, err)
 		return len(ds) >= jobs
 	})
-	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hook.ID, 1000)
+	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 1000)
 	require.NoError(t, err)
 	assert.Len(t, ds, jobs, "one delivery per approval request, none twice")
 }
@@ -519,13 +527,11 @@ func requestApprovals(t *testing.T, ts *testServer, n int) {
 // the context Start got.
 func TestWebhookDispatcherOutlivesTheShutdownSignal(t *testing.T) {
 	ts := newTestServer(t)
-	hook := &store.Webhook{ID: "wh_late", URL: "https://hooks.example/late", Events: []string{"approval.requested"},
-		Secret: newWebhookSecret(), CreatedAt: time.Now().UTC()}
-	require.NoError(t, ts.Store.CreateWebhook(t.Context(), hook))
+	hookID := approvalHook(t, ts, "wh_late")
 	ts.Signal()
 	requestApprovals(t, ts, 1)
 	webhookPoll(t, "the delivery of an event after the signal", func() bool {
-		ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hook.ID, 10)
+		ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 10)
 		require.NoError(t, err)
 		return len(ds) == 1
 	})
@@ -534,11 +540,8 @@ func TestWebhookDispatcherOutlivesTheShutdownSignal(t *testing.T) {
 // TestWebhookDispatcherRecordsItsBacklogOnClose checks that Close returns
 // only once the events the dispatcher holds are recorded.
 func TestWebhookDispatcherRecordsItsBacklogOnClose(t *testing.T) {
-	gated := &gatedWebhookStore{gate: make(chan struct{})}
-	ts := newTestServerOver(t, func(s store.Store) store.Store { gated.Store = s; return gated }, nil)
-	hook := &store.Webhook{ID: "wh_close", URL: "https://hooks.example/close", Events: []string{"approval.requested"},
-		Secret: newWebhookSecret(), CreatedAt: time.Now().UTC()}
-	require.NoError(t, ts.Store.CreateWebhook(t.Context(), hook))
+	ts, gated := gatedServer(t)
+	hookID := approvalHook(t, ts, "wh_close")
 	gated.armed.Store(true)
 	const jobs = 5
 	requestApprovals(t, ts, jobs)
@@ -550,7 +553,7 @@ func TestWebhookDispatcherRecordsItsBacklogOnClose(t *testing.T) {
 		close(gated.gate)
 	}()
 	ts.Server.Close()
-	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hook.ID, 10)
+	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 10)
 	require.NoError(t, err)
 	assert.Len(t, ds, jobs, "every event held at Close is recorded before Close returns")
 }
