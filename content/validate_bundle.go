@@ -358,14 +358,26 @@ func skipTagSpace(h string, i int) int {
 
 func asciiLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
 
-// specialElement reports whether name (any case) is an element whose
-// content the tokenizer reads raw or bluemonday's policies skip.
+// specialElement reports whether name, lowered as the tokenizer lowers
+// tag names (ASCII only), is an element whose content the tokenizer reads
+// raw (script, style, textarea, xmp, plaintext and the ones below) or
+// bluemonday's policies skip (skipsContent).
 func specialElement(name string) bool {
-	for _, s := range [...]string{"iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style",
-		"textarea", "title", "xmp", "frame", "frameset", "object", "nostyle"} {
-		if strings.EqualFold(name, s) {
-			return true
-		}
+	var buf [len("plaintext")]byte
+	if len(name) > len(buf) {
+		return false
 	}
-	return false
+	b := buf[:len(name)]
+	for i := range len(name) {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	switch string(b) {
+	case "script", "style", "textarea", "xmp", "plaintext":
+		return true
+	}
+	return skipsContent(b)
 }

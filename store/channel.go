@@ -24,12 +24,13 @@ func ChannelKey(spelling string) string {
 // no empty spelling. It returns a new slice; channels is not changed.
 func DistinctChannels(channels []string) []string {
 	out := make([]string, 0, len(channels))
-	for i, ch := range channels {
+	keys := make([]string, 0, len(channels))
+	for _, ch := range channels {
 		if ch == "" {
 			continue
 		}
-		k := ChannelKey(ch)
-		if !slices.ContainsFunc(channels[:i], func(prev string) bool { return prev != "" && ChannelKey(prev) == k }) {
+		if k := ChannelKey(ch); !slices.Contains(keys, k) {
+			keys = append(keys, k)
 			out = append(out, ch)
 		}
 	}
