@@ -19,7 +19,10 @@
 // enqueues one delivery per channel in the same transaction as the job;
 // Work (the queue's worker) publishes each delivery exactly once, looking
 // it up at the platform first when an earlier attempt left no outcome.
-// Subscribe streams what happens, without ever blocking the engine.
+// Subscribe streams what happens, without ever blocking the engine, once
+// it has committed; Config.Outbox gets the same events inside the
+// transaction of each change, for what must not be lost (the reference
+// server's outgoing webhooks).
 //
 // The module is organised as small packages with small interfaces, each
 // with real implementations and an in-memory one in package mock:

@@ -32,6 +32,9 @@ var (
 	ErrJobFinished = errors.New("halcytone: job finished")
 	// ErrNoPublisher means no publisher is configured for a channel.
 	ErrNoPublisher = errors.New("halcytone: no publisher for channel")
+	// ErrOutbox wraps an error of Config.Outbox: the change it was given
+	// the events of was rolled back.
+	ErrOutbox = errors.New("halcytone: outbox")
 )
 
 // Config wires an Engine. Store, Sources and Queue are required; the rest
@@ -55,6 +58,13 @@ type Config struct {
 	// EventBuffer is each subscriber's buffer; a subscriber that falls this
 	// far behind is dropped (its channel closed). 0 means 256.
 	EventBuffer int
+	// Outbox, when set, is given the events of each of the engine's
+	// transactions inside that transaction, before it commits: what it
+	// writes through tx commits with the change the events announce, or
+	// not at all, even across a crash (a transactional outbox). An error
+	// rolls the change back, and the operation returns it wrapped.
+	// Subscribers get the same events once the transaction commits.
+	Outbox func(ctx context.Context, tx store.Tx, events []Event) error
 }
 
 // Engine runs documents through fetch, assembly, validation, approval,
@@ -73,6 +83,7 @@ type Engine struct {
 	events     *broker
 	tracer     trace.Tracer
 	observer   Observer
+	outbox     func(context.Context, store.Tx, []Event) error
 
 	jobsVersion atomic.Uint64 // see JobsVersion
 	// reconcilePage is the page of unfinished jobs the next Reconcile
@@ -113,6 +124,7 @@ func New(cfg Config) (*Engine, error) {
 		events:     newBroker(cfg.EventBuffer),
 		tracer:     cfg.Tracer,
 		observer:   cfg.Observer,
+		outbox:     cfg.Outbox,
 	}
 	e.store = versionedStore{Store: cfg.Store, version: &e.jobsVersion}
 	if e.tracer == nil {
@@ -232,8 +244,36 @@ func (b *broker) publish(ev Event) {
 	}
 }
 
-func (e *Engine) emit(typ string, j *store.Job, a *store.ApprovalRequest, d *store.Delivery) {
-	e.events.publish(Event{Type: typ, Job: j, Approval: a, Delivery: d, At: e.now().UTC()})
+// event returns an event of type typ that happens now.
+func (e *Engine) event(typ string, j *store.Job, a *store.ApprovalRequest, d *store.Delivery) Event {
+	return Event{Type: typ, Job: j, Approval: a, Delivery: d, At: e.now().UTC()}
+}
+
+// inTx runs fn in one transaction and hands the events it returns to
+// Config.Outbox inside that transaction; once it commits, they go to the
+// subscribers. fn may run with events it does not return (an error).
+func (e *Engine) inTx(ctx context.Context, fn func(tx store.Tx) ([]Event, error)) error {
+	var events []Event
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		evs, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		if e.outbox != nil && len(evs) > 0 {
+			if err := e.outbox(ctx, tx, evs); err != nil {
+				return fmt.Errorf("%w: %w", ErrOutbox, err)
+			}
+		}
+		events = evs
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		e.events.publish(ev)
+	}
+	return nil
 }
 
 // span starts the span of one step; end records err on it and ends it.

@@ -350,45 +350,56 @@ func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err er
 	subject.Author = req.Author
 	subject.MinLevel = req.ApprovalLevel
 
-	var events []approval.Event
-	err = e.store.InTx(ctx, func(tx store.Tx) error {
+	err = e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
 		if req.claim != nil {
 			if err := req.claim(ctx, tx); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if _, _, err := tx.SaveDocument(ctx, r.ref, r.doc, req.Force); err != nil {
-			return err
+			return nil, err
 		}
 		if err := tx.SaveBundle(ctx, &store.BundleRecord{ID: job.BundleID, JobID: job.ID, Hash: b.Hash, Bundle: b, CreatedAt: now}); err != nil {
-			return err
+			return nil, err
 		}
 		if err := tx.CreateJob(ctx, job); err != nil {
-			return err
+			return nil, err
 		}
 		actx, aend := e.span(ctx, "approve", attribute.String("halcytone.job_id", job.ID))
-		a, evs, err := e.gate.Open(actx, tx, job, subject, b.Hash)
+		a, approvalEvents, err := e.gate.Open(actx, tx, job, subject, b.Hash)
 		aend(err)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		events, res.Approval = evs, a
+		res.Approval = a
 		job.Approval = approval.Summary(a)
 		if a.State != store.ApprovalApproved {
 			job.Status = store.JobAwaitingApproval
-			_, err := tx.UpdateJob(ctx, job.ID, func(j *store.Job) error {
+			if _, err := tx.UpdateJob(ctx, job.ID, func(j *store.Job) error {
 				j.Status, j.Approval = job.Status, job.Approval
 				return nil
-			})
-			return err
-		}
-		rctx, rend := e.span(ctx, "enqueue", attribute.String("halcytone.job_id", job.ID))
-		updated, err := e.release(rctx, tx, job)
-		rend(err)
-		if err == nil {
+			}); err != nil {
+				return nil, err
+			}
+		} else {
+			rctx, rend := e.span(ctx, "enqueue", attribute.String("halcytone.job_id", job.ID))
+			updated, err := e.release(rctx, tx, job)
+			rend(err)
+			if err != nil {
+				return nil, err
+			}
 			*job = *updated
 		}
-		return err
+		events := []Event{e.event(EventJobCreated, job, nil, nil)}
+		for _, ev := range approvalEvents {
+			events = append(events, e.event(ev.Type, job, ev.Request, nil))
+		}
+		if job.Status.Terminal() {
+			// Finished as it was created (every channel already delivered
+			// by an earlier job): no delivery will announce it.
+			events = append(events, e.event(statusEvent(job), job, nil, nil))
+		}
+		return events, nil
 	})
 	if err != nil {
 		if req.IdempotencyKey != "" && errorsIsConflict(err) {
@@ -400,15 +411,6 @@ func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err er
 	}
 	res.Job = job
 	res.Status = resultStatus(job)
-	e.emit(EventJobCreated, job, nil, nil)
-	for _, ev := range events {
-		e.emit(ev.Type, job, ev.Request, nil)
-	}
-	if job.Status.Terminal() {
-		// Finished as it was created (every channel already delivered by
-		// an earlier job): no delivery will announce it.
-		e.emit(statusEvent(job), job, nil, nil)
-	}
 	return res, nil
 }
 

@@ -29,14 +29,14 @@ func (e *Engine) Jobs(ctx context.Context, f store.JobFilter) (store.JobPage, er
 // wrapping ErrJobFinished and the job as it is.
 func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 	var job *store.Job
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
+	err := e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
 		j, err := tx.GetJob(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if j.Status.Terminal() {
 			job = j
-			return fmt.Errorf("%w: job %s is %s", ErrJobFinished, id, j.Status)
+			return nil, fmt.Errorf("%w: job %s is %s", ErrJobFinished, id, j.Status)
 		}
 		// Its review closes with it: a cancelled job's content will not go
 		// out, and approving it would mean nothing. Withdrawing first also
@@ -48,13 +48,13 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 		if j.Approval != nil && j.Approval.RequestID != "" {
 			a, err := e.gate.Withdraw(ctx, tx, j.Approval.RequestID, approval.SystemActor, "job cancelled")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			summary = approval.Summary(a)
 		}
 		dels, err := tx.ListDeliveries(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := e.now().UTC()
 		for _, d := range dels {
@@ -71,7 +71,7 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 				return nil
 			})
 			if err != nil && !errors.Is(err, errNotPending) {
-				return err
+				return nil, err
 			}
 		}
 		job, err = tx.UpdateJob(ctx, id, func(j *store.Job) error {
@@ -85,7 +85,10 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 			}
 			return nil
 		})
-		return err
+		if err != nil {
+			return nil, err
+		}
+		return []Event{e.event(EventJobStatusChange, job, nil, nil)}, nil
 	})
 	if errors.Is(err, ErrJobFinished) && job == nil {
 		job, _ = e.store.GetJob(ctx, id)
@@ -98,7 +101,6 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 	if _, err := e.queue.Cancel(ctx, id); err != nil {
 		e.log.WarnContext(ctx, "cancel queued deliveries", "job_id", id, "err", err)
 	}
-	e.emit(EventJobStatusChange, job, nil, nil)
 	return job, nil
 }
 
@@ -111,14 +113,14 @@ func (e *Engine) Cancel(ctx context.Context, id string) (*store.Job, error) {
 // success.
 func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 	var job *store.Job
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
+	err := e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
 		old, err := tx.GetJob(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if old.Status != store.JobFailed && old.Status != store.JobPartial {
 			job = old
-			return fmt.Errorf("%w: job %s is %s; only failed or partial jobs can be retried", ErrJobFinished, id, old.Status)
+			return nil, fmt.Errorf("%w: job %s is %s; only failed or partial jobs can be retried", ErrJobFinished, id, old.Status)
 		}
 		// A retry already under way holds the channels' deliveries: a
 		// second one would only skip them and report success.
@@ -133,13 +135,13 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 				continue
 			}
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if d.JobID != old.ID && d.Status == store.DeliveryPending {
 				if job, err = tx.GetJob(ctx, d.JobID); err != nil {
-					return err
+					return nil, err
 				}
-				return errRetryRunning
+				return nil, errRetryRunning
 			}
 		}
 		now := e.now().UTC()
@@ -165,20 +167,22 @@ func (e *Engine) Retry(ctx context.Context, id string) (*store.Job, error) {
 			DeliveryKeyBase: old.DeliveryKeyBase,
 		}
 		if err := tx.CreateJob(ctx, j); err != nil {
-			return err
+			return nil, err
 		}
-		job, err = e.release(ctx, tx, j)
-		return err
+		if job, err = e.release(ctx, tx, j); err != nil {
+			return nil, err
+		}
+		events := []Event{e.event(EventJobCreated, job, nil, nil)}
+		if job.Status.Terminal() {
+			events = append(events, e.event(statusEvent(job), job, nil, nil)) // nothing was left to deliver
+		}
+		return events, nil
 	})
 	if errors.Is(err, errRetryRunning) {
 		return job, nil
 	}
 	if err != nil {
 		return job, err
-	}
-	e.emit(EventJobCreated, job, nil, nil)
-	if job.Status.Terminal() {
-		e.emit(statusEvent(job), job, nil, nil) // nothing was left to deliver
 	}
 	return job, nil
 }
@@ -191,67 +195,71 @@ var errRetryRunning = errors.New("halcytone: a retry is running")
 // transaction; a rejected request cancels its job. Errors are those of
 // approval.Gate.Decide (self-approval, role, stale content, finished).
 func (e *Engine) Decide(ctx context.Context, requestID string, in approval.DecisionInput) (*store.ApprovalRequest, error) {
-	var (
-		req    *store.ApprovalRequest
-		job    *store.Job
-		events []approval.Event
-	)
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
+	var req *store.ApprovalRequest
+	err := e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
 		a, err := tx.GetApproval(ctx, requestID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		j, err := tx.GetJob(ctx, a.JobID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if in.ContentHash == "" {
 			in.ContentHash = j.ContentHash // the content under review now
 		}
-		req, events, err = e.gate.Decide(ctx, tx, requestID, in)
+		var decided []approval.Event
+		req, decided, err = e.gate.Decide(ctx, tx, requestID, in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := e.now().UTC()
-		switch req.State {
-		case store.ApprovalApproved:
-			if j.Status == store.JobAwaitingApproval {
-				job, err = e.release(ctx, tx, j)
-				return err
-			}
-		case store.ApprovalRejected:
+		var job *store.Job
+		switch {
+		case req.State == store.ApprovalApproved && j.Status == store.JobAwaitingApproval:
+			job, err = e.release(ctx, tx, j)
+		case req.State == store.ApprovalRejected:
 			job, err = tx.UpdateJob(ctx, j.ID, func(x *store.Job) error {
 				x.Status, x.CompletedAt = store.JobCancelled, now
 				x.Errors = append(x.Errors, "approval rejected by "+in.Reviewer)
 				x.Approval = approval.Summary(req)
 				return nil
 			})
-			return err
+		default:
+			job, err = tx.UpdateJob(ctx, j.ID, func(x *store.Job) error {
+				x.Approval = approval.Summary(req)
+				return nil
+			})
 		}
-		job, err = tx.UpdateJob(ctx, j.ID, func(x *store.Job) error {
-			x.Approval = approval.Summary(req)
-			return nil
-		})
-		return err
+		if err != nil {
+			return nil, err
+		}
+		events := make([]Event, 0, len(decided)+1)
+		for _, ev := range decided {
+			events = append(events, e.event(ev.Type, job, ev.Request, nil))
+		}
+		return append(events, e.event(statusEvent(job), job, nil, nil)), nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for _, ev := range events {
-		e.emit(ev.Type, job, ev.Request, nil)
-	}
-	e.emit(statusEvent(job), job, nil, nil)
 	return req, nil
 }
 
 // Escalate marks approval requests past their deadline as escalated and
-// emits an event for each; run it periodically.
+// emits an event for each, in one transaction; run it periodically.
 func (e *Engine) Escalate(ctx context.Context) error {
-	events, err := e.gate.Escalate(ctx, e.store, e.now())
-	for _, ev := range events {
-		e.emit(ev.Type, nil, ev.Request, nil)
-	}
-	return err
+	return e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
+		escalated, err := e.gate.Escalate(ctx, tx, e.now())
+		if err != nil {
+			return nil, err
+		}
+		events := make([]Event, 0, len(escalated))
+		for _, ev := range escalated {
+			events = append(events, e.event(ev.Type, nil, ev.Request, nil))
+		}
+		return events, nil
+	})
 }
 
 // Refresh fetches a job's document again. When its content changed while
@@ -296,21 +304,19 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 	}
 	subject := approval.SubjectOf(r.doc, b)
 	subject.ValidationPassed, subject.Author = true, prev.Author
-	var events []approval.Event
-	err = e.store.InTx(ctx, func(tx store.Tx) error {
+	err = e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
 		now := e.now().UTC()
 		if _, _, err := tx.SaveDocument(ctx, r.ref, r.doc, false); err != nil {
-			return err
+			return nil, err
 		}
 		bundleID := newID("bdl_")
 		if err := tx.SaveBundle(ctx, &store.BundleRecord{ID: bundleID, JobID: j.ID, Hash: b.Hash, Bundle: b, CreatedAt: now}); err != nil {
-			return err
+			return nil, err
 		}
-		a, evs, err := e.gate.ResetFor(ctx, tx, j.Approval.RequestID, b.Hash, actor, &subject)
+		a, reset, err := e.gate.ResetFor(ctx, tx, j.Approval.RequestID, b.Hash, actor, &subject)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		events = evs
 		// The approval first, the job second, as Decide locks them. A job
 		// decided or refreshed since it was read (the fetch takes time)
 		// is left as it is now: the transaction rolls back.
@@ -322,7 +328,14 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 			x.ContentHash, x.BundleID, x.Approval = b.Hash, bundleID, approval.Summary(a)
 			return nil
 		})
-		return err
+		if err != nil {
+			return nil, err
+		}
+		events := make([]Event, 0, len(reset)+1)
+		for _, ev := range reset {
+			events = append(events, e.event(ev.Type, j, ev.Request, nil))
+		}
+		return append(events, e.event(EventJobUpdate, j, nil, nil)), nil
 	})
 	if errors.Is(err, errJobMoved) {
 		return e.store.GetJob(ctx, jobID)
@@ -330,10 +343,6 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 	if err != nil {
 		return nil, err
 	}
-	for _, ev := range events {
-		e.emit(ev.Type, j, ev.Request, nil)
-	}
-	e.emit(EventJobUpdate, j, nil, nil)
 	return j, nil
 }
 

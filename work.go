@@ -196,45 +196,39 @@ func (e *Engine) finish(ctx context.Context, d *store.Delivery, r store.Receipt,
 // delivery's event (a sent or failed one; an unknown delivery has none)
 // and the job's. An error of apply aborts it and is returned.
 func (e *Engine) recordOutcome(ctx context.Context, key, jobID string, apply func(*store.Delivery) error) error {
-	var (
-		updated *store.Delivery
-		ev      *Event
-	)
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		if updated, err = tx.UpdateDelivery(ctx, key, apply); err != nil {
-			return err
+	return e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
+		updated, err := tx.UpdateDelivery(ctx, key, apply)
+		if err != nil {
+			return nil, err
 		}
-		ev, err = e.settleIn(ctx, tx, jobID)
-		return err
+		settled, err := e.settleIn(ctx, tx, jobID)
+		if err != nil {
+			return nil, err
+		}
+		switch updated.Status {
+		case store.DeliverySent:
+			return []Event{e.event(EventDeliverySucceeded, nil, nil, updated), *settled}, nil
+		case store.DeliveryFailed:
+			return []Event{e.event(EventDeliveryFailed, nil, nil, updated), *settled}, nil
+		}
+		return []Event{*settled}, nil
 	})
-	if err != nil {
-		return err
-	}
-	switch updated.Status {
-	case store.DeliverySent:
-		e.emit(EventDeliverySucceeded, nil, nil, updated)
-	case store.DeliveryFailed:
-		e.emit(EventDeliveryFailed, nil, nil, updated)
-	}
-	e.events.publish(*ev)
-	return nil
 }
 
 // settle recomputes a job's results and status from its deliveries (see
 // settleIn) in its own transaction, emits the job's event and returns
 // cause.
 func (e *Engine) settle(ctx context.Context, jobID string, cause error) error {
-	var ev *Event
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
-		var err error
-		ev, err = e.settleIn(ctx, tx, jobID)
-		return err
+	err := e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
+		settled, err := e.settleIn(ctx, tx, jobID)
+		if err != nil {
+			return nil, err
+		}
+		return []Event{*settled}, nil
 	})
 	if err != nil {
 		return err
 	}
-	e.events.publish(*ev)
 	return cause
 }
 
