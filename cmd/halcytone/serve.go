@@ -165,7 +165,7 @@ func (a *app) build(ctx context.Context, logOut io.Writer) (err error) {
 	cache := server.NewCache(server.CacheConfig{MaxBytes: int64(cfg.int("cache-max-mb")) << 20, TTL: cfg.duration("cache-ttl")})
 	sources := server.CachedSource(reg, cache, server.RemoteSchemes()...)
 	eng, err := halcytone.New(halcytone.Config{Store: a.store, Sources: sources, Queue: a.queue, Publishers: pubs, Gate: gate,
-		Logger: a.log, Tracer: tracer, Observer: a.metrics})
+		Logger: a.log, Tracer: tracer, Observer: a.metrics, Outbox: server.WebhookOutbox(a.queue, nil)})
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,8 @@ func newTestServerOver(t testing.TB, wrap func(store.Store) store.Store, sources
 	if sources != nil {
 		sources(reg)
 	}
+	metrics, err := telemetry.NewMetrics()
+	require.NoError(t, err)
 	var pubs []publish.Publisher
 	for _, ch := range []content.Channel{content.ChannelEmail, content.ChannelWebsite, content.ChannelTwitter, content.ChannelLinkedIn, content.ChannelFacebook, content.ChannelInstagram} {
 		p := mock.NewRecordingPublisher(string(ch), ch)
@@ -79,9 +81,14 @@ func newTestServerOver(t testing.TB, wrap func(store.Store) store.Store, sources
 		"erin": {"editor"}, "mark": {"marketing"}, "ada": {"editor", "marketing"}, "mona": {"manager"},
 		"lee": {"legal"}, "eve": {"executive"},
 	}
+	cfg := Config{Metrics: metrics, Queue: ts.Queue, Version: "test", Reviewers: reviewers}
+	for _, c := range configure {
+		c(&cfg)
+	}
 	eng, err := halcytone.New(halcytone.Config{
 		Store: st, Sources: reg, Queue: ts.Queue, Publishers: pubs,
-		Gate: &approval.Gate{Policy: approval.DefaultPolicy(), Directory: reviewers},
+		Gate:   &approval.Gate{Policy: approval.DefaultPolicy(), Directory: reviewers},
+		Outbox: WebhookOutbox(ts.Queue, cfg.Now),
 	})
 	require.NoError(t, err)
 	ts.Engine = eng
@@ -95,16 +102,11 @@ func newTestServerOver(t testing.TB, wrap func(store.Store) store.Store, sources
 	ts.Signal = cancel
 	require.NoError(t, ts.Queue.Start(ctx))
 
-	metrics, err := telemetry.NewMetrics()
-	require.NoError(t, err)
 	ts.Keys = NewKeys(ts.Store, nil)
 	// The suites send thousands of keyless requests from one address; the
 	// budgets themselves are tested in TestAddressLimits.
 	ts.Keys.SetAddressLimits(1<<20, 1<<20)
-	cfg := Config{Engine: eng, Metrics: metrics, Keys: ts.Keys, Queue: ts.Queue, Version: "test", Reviewers: reviewers}
-	for _, c := range configure {
-		c(&cfg)
-	}
+	cfg.Engine, cfg.Keys = eng, ts.Keys
 	srv, err := New(cfg)
 	require.NoError(t, err)
 	ts.Server = srv

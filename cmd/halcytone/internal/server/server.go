@@ -34,7 +34,9 @@ const DefaultBodyLimit = 1 << 20
 
 // Config wires a Server.
 type Config struct {
-	Engine  *halcytone.Engine  // required
+	// Engine is required. Its Config.Outbox must be WebhookOutbox(Queue,
+	// Now), or no engine event becomes an outgoing webhook.
+	Engine  *halcytone.Engine
 	Metrics *telemetry.Metrics // required: /metrics and the HTTP metrics
 	Keys    *Keys              // required: API key authentication
 	// Queue is the engine's durable queue, required: outgoing webhook

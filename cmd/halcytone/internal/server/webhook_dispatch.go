@@ -40,15 +40,14 @@ const (
 // "kind"); their Attrs "delivery" is the delivery's ID.
 const webhookJobKind = "webhook"
 
-// webhookDispatcher records a delivery in the store for every engine event
-// an enabled endpoint subscribes to, and sends it through the durable
-// queue: each attempt is one queue entry (key "<delivery>#<attempt>"),
-// enqueued in the transaction that records the delivery or the attempt
-// before it, so that a crash loses none and the queue runs each once, on
-// one replica. Attempts are signed as Standard Webhooks 1.0, sent through
-// a client whose connections the SSRF guard checks, and retried with
-// exponential backoff until webhookMaxAge after the event. An endpoint
-// answering 410 Gone is disabled.
+// webhookDispatcher sends the deliveries WebhookOutbox records: each
+// attempt is one queue entry (key "<delivery>#<attempt>"), enqueued in the
+// transaction that records the delivery or the attempt before it, so that
+// a crash loses none and the queue runs each once, on one replica.
+// Attempts are signed as Standard Webhooks 1.0, sent through a client
+// whose connections the SSRF guard checks, and retried with exponential
+// backoff until webhookMaxAge after the event. An endpoint answering 410
+// Gone is disabled.
 type webhookDispatcher struct {
 	s      *Server
 	guard  source.Guard // https on 80 and 443 to public addresses
@@ -107,142 +106,13 @@ func (d *webhookDispatcher) setPolicy(firstRetry, maxAge, timeout time.Duration)
 	}
 }
 
-// start subscribes to the engine's events at once (so nothing after Start
-// is missed), enqueues the pending deliveries that have no queue entry
-// (recorded before the queue carried them) and records deliveries until
-// ctx ends or the returned function is called. The queue, not the
-// dispatcher, runs the attempts.
-//
-// The engine drops a subscriber that falls Config.EventBuffer events
-// behind, and recording a delivery writes to the store, which may be
-// slower than the engine for a while (a burst of jobs, a busy database).
-// So one goroutine only moves the events that webhooks carry from the
-// subscription into an unbounded backlog, and another records them.
-func (d *webhookDispatcher) start(parent context.Context) func() {
-	ctx, cancel := context.WithCancel(parent)
-	events := d.s.engine.Subscribe(ctx)
+// start enqueues the pending deliveries that have no queue entry
+// (recorded before the queue carried them). The queue, not the
+// dispatcher, runs the attempts, and WebhookOutbox records the
+// deliveries: nothing is left to stop.
+func (d *webhookDispatcher) start(ctx context.Context) func() {
 	d.resume(ctx)
-	backlog := newEventBacklog()
-	followed := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer close(followed)
-		d.follow(ctx, events, backlog)
-	})
-	wg.Go(func() { d.record(ctx, backlog, followed) })
-	return func() {
-		cancel()
-		wg.Wait()
-	}
-}
-
-// webhookDrainTimeout bounds how long stopping the dispatcher spends
-// recording the events still in its backlog.
-const webhookDrainTimeout = 10 * time.Second
-
-// follow moves the events an endpoint may subscribe to from the engine
-// into backlog, and when ctx ends, the events the subscription still
-// buffers. A subscription the engine dropped anyway (this goroutine
-// starved of CPU for 256 events) is renewed, and the events in between
-// are lost and logged as such.
-func (d *webhookDispatcher) follow(ctx context.Context, events <-chan halcytone.Event, backlog *eventBacklog) {
-	for {
-		select {
-		case <-ctx.Done():
-			// The subscription ends with ctx: its channel is closed once
-			// the engine lets it go, after what it buffers.
-			for ev := range events {
-				if webhookEventOf(ev.Type) != "" {
-					backlog.push(ev)
-				}
-			}
-			return
-		case ev, ok := <-events:
-			if !ok {
-				if ctx.Err() != nil {
-					return
-				}
-				d.s.log.WarnContext(ctx, "webhooks: the event subscription fell behind and was renewed; events were missed")
-				events = d.s.engine.Subscribe(ctx)
-				continue
-			}
-			if webhookEventOf(ev.Type) != "" {
-				backlog.push(ev)
-			}
-		}
-	}
-}
-
-// record turns the events of backlog into stored deliveries, in order.
-// When ctx ends it waits for follow (closed followed) and records what is
-// left, for at most webhookDrainTimeout.
-func (d *webhookDispatcher) record(ctx context.Context, backlog *eventBacklog, followed <-chan struct{}) {
-	for ctx.Err() == nil {
-		select {
-		case <-ctx.Done():
-		case <-backlog.ready:
-			evs := backlog.take()
-			for i, ev := range evs {
-				if ctx.Err() != nil {
-					backlog.putBack(evs[i:]) // for the drain below
-					break
-				}
-				// Not cut off halfway by the stop: bounded instead.
-				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookDrainTimeout)
-				d.recordEvent(ectx, ev)
-				cancel()
-			}
-		}
-	}
-	<-followed
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookDrainTimeout)
-	defer cancel()
-	left := backlog.take()
-	for i, ev := range left {
-		if dctx.Err() != nil {
-			d.s.log.Warn("webhooks: stopped before recording every event", "lost", len(left)-i)
-			return
-		}
-		d.recordEvent(dctx, ev)
-	}
-}
-
-// eventBacklog is an unbounded FIFO of events between follow and record.
-type eventBacklog struct {
-	mu     sync.Mutex
-	events []halcytone.Event
-	ready  chan struct{} // holds a token while events wait
-}
-
-func newEventBacklog() *eventBacklog {
-	return &eventBacklog{ready: make(chan struct{}, 1)}
-}
-
-// push appends ev and signals ready.
-func (b *eventBacklog) push(ev halcytone.Event) {
-	b.mu.Lock()
-	b.events = append(b.events, ev)
-	b.mu.Unlock()
-	select {
-	case b.ready <- struct{}{}:
-	default: // a token is already there
-	}
-}
-
-// putBack returns evs, taken earlier, to the front of the backlog.
-func (b *eventBacklog) putBack(evs []halcytone.Event) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.events = append(evs[:len(evs):len(evs)], b.events...)
-}
-
-// take removes and returns every waiting event, oldest first.
-func (b *eventBacklog) take() []halcytone.Event {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	evs := b.events
-	b.events = nil
-	return evs
+	return func() {}
 }
 
 // webhookEventOf maps an engine event type to its webhook event, or "".
@@ -312,38 +182,52 @@ func webhookJob(del *store.WebhookDelivery, attempt int, due time.Time) schedule
 // which Server.WorkWebhook works, rather than a content delivery.
 func IsWebhookJob(j schedule.Job) bool { return j.Attrs["kind"] == webhookJobKind }
 
-func (d *webhookDispatcher) recordEvent(ctx context.Context, ev halcytone.Event) {
+// WebhookOutbox returns the halcytone.Config.Outbox of a Server's
+// engine: in the transaction of each change, it records a delivery for
+// every enabled endpoint subscribed to each event outgoing webhooks carry,
+// with the queue entry of its first attempt, so that the change and its
+// webhooks commit together or not at all, even across a crash. queue is
+// the Server's Config.Queue; now is its clock (nil: time.Now). Without it,
+// no event becomes a webhook delivery.
+func WebhookOutbox(queue schedule.Queue, now func() time.Time) func(context.Context, store.Tx, []halcytone.Event) error {
+	if now == nil {
+		now = time.Now
+	}
+	return func(ctx context.Context, tx store.Tx, events []halcytone.Event) error {
+		for _, ev := range events {
+			if err := recordWebhooks(ctx, tx, queue, now().UTC(), ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// recordWebhooks records through tx a delivery of ev, created at now, to
+// each endpoint subscribed to it, and enqueues each one's first attempt.
+func recordWebhooks(ctx context.Context, tx store.Tx, queue schedule.Queue, now time.Time, ev halcytone.Event) error {
 	name := webhookEventOf(ev.Type)
 	if name == "" {
-		return
+		return nil
 	}
-	hooks, err := d.s.store.ListWebhooks(ctx, name)
-	if err != nil {
-		d.s.log.ErrorContext(ctx, "webhooks: listing endpoints", "event", name, "err", err)
-		return
-	}
-	if len(hooks) == 0 {
-		return
+	hooks, err := tx.ListWebhooks(ctx, name)
+	if err != nil || len(hooks) == 0 {
+		return err
 	}
 	payload, err := webhookPayloadOf(name, ev)
 	if err != nil {
-		d.s.log.ErrorContext(ctx, "webhooks: encoding payload", "event", name, "err", err)
-		return
+		return fmt.Errorf("webhooks: encoding the %s payload: %w", name, err)
 	}
 	for _, w := range hooks {
-		now := d.s.now().UTC()
 		del := store.WebhookDelivery{ID: webhookRandomID("msg_"), WebhookID: w.ID, Event: name, Payload: payload, Status: webhookPending, CreatedAt: now}
-		err := d.s.store.InTx(ctx, func(tx store.Tx) error {
-			if err := tx.CreateWebhookDelivery(ctx, &del); err != nil {
-				return err
-			}
-			_, err := d.s.cfg.Queue.Enqueue(ctx, tx, webhookJob(&del, 1, now))
-			return err
-		})
-		if err != nil {
-			d.s.log.ErrorContext(ctx, "webhooks: recording delivery", "event", name, "webhook", w.ID, "err", err)
+		if err := tx.CreateWebhookDelivery(ctx, &del); err != nil {
+			return fmt.Errorf("webhooks: recording a %s delivery to %s: %w", name, w.ID, err)
+		}
+		if _, err := queue.Enqueue(ctx, tx, webhookJob(&del, 1, now)); err != nil {
+			return fmt.Errorf("webhooks: queueing a %s delivery to %s: %w", name, w.ID, err)
 		}
 	}
+	return nil
 }
 
 // retryDelay is the wait after the attempts-th failed attempt.

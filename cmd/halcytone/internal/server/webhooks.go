@@ -207,16 +207,11 @@ func (s *Server) registerWebhooks() {
 	})
 }
 
-// startWebhooks records a delivery for every engine event an endpoint
-// subscribes to, each attempt a queue entry (webhook_dispatch.go);
-// pending deliveries without one are queued.
-//
-// The dispatcher outlives ctx and stops only when Close calls the returned
-// function: after a shutdown signal the queue still finishes the
-// deliveries it is running (serve stops it before the server), and their
-// events must become webhooks too.
+// startWebhooks queues the pending deliveries that have no queue entry
+// (webhook_dispatch.go). The engine's outbox (WebhookOutbox) records the
+// deliveries, and the queue makes the attempts.
 func (s *Server) startWebhooks(ctx context.Context) func() {
-	return s.addons().hooks.start(context.WithoutCancel(ctx))
+	return s.addons().hooks.start(ctx)
 }
 
 // checkURL parses an endpoint URL and checks it against the SSRF policy:

@@ -6,13 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -449,28 +449,8 @@ func TestWebhookRegistrationValidation(t *testing.T) {
 	assert.JSONEq(t, `{"webhooks":[],"total":0}`, string(list.Body))
 }
 
-// gatedWebhookStore holds every ListWebhooks, once armed, until gate is
-// closed, as a slow database would hold the dispatcher.
-type gatedWebhookStore struct {
-	store.Store
-	armed atomic.Bool
-	gate  chan struct{}
-}
-
-func (s *gatedWebhookStore) ListWebhooks(ctx context.Context, event string) ([]store.Webhook, error) {
-	if s.armed.Load() {
-		select {
-		case <-s.gate:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return s.Store.ListWebhooks(ctx, event)
-}
-
 // approvalHook stores an endpoint for approval.requested straight in the
-// store (the API's listing would wait at a gated store too) and returns
-// its id.
+// store and returns its id.
 func approvalHook(t *testing.T, ts *testServer, id string) string {
 	t.Helper()
 	hook := &store.Webhook{ID: id, URL: "https://hooks.example/" + id, Events: []string{"approval.requested"},
@@ -479,81 +459,76 @@ func approvalHook(t *testing.T, ts *testServer, id string) string {
 	return id
 }
 
-// gatedServer starts a test server whose store holds ListWebhooks, once
-// armed, until the returned store's gate is closed.
-func gatedServer(t *testing.T) (*testServer, *gatedWebhookStore) {
-	t.Helper()
-	gated := &gatedWebhookStore{gate: make(chan struct{})}
-	ts := newTestServerOver(t, func(s store.Store) store.Store { gated.Store = s; return gated }, nil)
-	return ts, gated
-}
-
-// TestWebhookDispatcherNeverFallsBehindTheEngine checks that a dispatcher
-// slower than the engine loses no event: the engine drops a subscriber
-// that falls 256 events behind, and a burst of jobs while the store is
-// slow used to cost their webhooks.
-func TestWebhookDispatcherNeverFallsBehindTheEngine(t *testing.T) {
-	ts, gated := gatedServer(t)
-	hookID := approvalHook(t, ts, "wh_burst")
-	gated.armed.Store(true)
-	const jobs = 200 // two events each (job_created, approval.requested): past the 256 of a subscriber
-	requestApprovals(t, ts, jobs)
-	close(gated.gate)
-	webhookPoll(t, "a delivery per job", func() bool {
-		ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 1000)
-		require.NoError(t, err)
-		return len(ds) >= jobs
-	})
-	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 1000)
-	require.NoError(t, err)
-	assert.Len(t, ds, jobs, "one delivery per approval request, none twice")
-}
-
 // requestApprovals creates n jobs of the sample document on email, each
-// of which asks for an approval, straight through the engine.
-func requestApprovals(t *testing.T, ts *testServer, n int) {
+// of which asks for an approval, straight through the engine; their
+// idempotency keys start with prefix.
+func requestApprovals(t *testing.T, ts *testServer, prefix string, n int) {
 	t.Helper()
 	for i := range n {
 		res, err := ts.Engine.Generate(context.Background(), halcytone.Request{DocumentID: "sample:", Channels: []string{"email"},
-			Force: true, IdempotencyKey: "approve-" + strconv.Itoa(i)})
+			Force: true, IdempotencyKey: prefix + strconv.Itoa(i)})
 		require.NoError(t, err)
 		require.Equal(t, store.JobAwaitingApproval, res.Job.Status)
 	}
 }
 
-// TestWebhookDispatcherOutlivesTheShutdownSignal checks that events
-// emitted after the signal (serve's queue finishes its running deliveries
-// then) still become webhooks: the dispatcher stops with Close, not with
-// the context Start got.
-func TestWebhookDispatcherOutlivesTheShutdownSignal(t *testing.T) {
+// TestWebhookDeliveriesCommitWithTheirEvent checks that the engine's
+// outbox records each event's delivery, and queues its first attempt, in
+// the transaction of the change: they are there when the call returns,
+// however many, and whether or not the server was told to stop (serve's
+// queue finishes its running deliveries after the signal). Events used
+// to go through a subscription and a backlog in memory, which a burst, a
+// slow store or a crash could cost.
+func TestWebhookDeliveriesCommitWithTheirEvent(t *testing.T) {
 	ts := newTestServer(t)
-	hookID := approvalHook(t, ts, "wh_late")
+	hookID := approvalHook(t, ts, "wh_burst")
+	const jobs = 300 // two events each: past the 256 an engine subscriber may fall behind
+	requestApprovals(t, ts, "before-", jobs/2)
 	ts.Signal()
-	requestApprovals(t, ts, 1)
-	webhookPoll(t, "the delivery of an event after the signal", func() bool {
-		ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 10)
-		require.NoError(t, err)
-		return len(ds) == 1
-	})
+	requestApprovals(t, ts, "after-", jobs/2)
+	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 1000)
+	require.NoError(t, err)
+	assert.Len(t, ds, jobs, "one delivery per approval request, none twice")
+	first := map[string]bool{}
+	for _, e := range ts.Queue.Entries("webhook:" + hookID) {
+		if e.Job.Attrs["attempt"] == "1" {
+			first[e.Job.Attrs["delivery"]] = true
+		}
+	}
+	for _, d := range ds {
+		assert.True(t, first[d.ID], "delivery %s has the queue entry of its first attempt", d.ID)
+	}
 }
 
-// TestWebhookDispatcherRecordsItsBacklogOnClose checks that Close returns
-// only once the events the dispatcher holds are recorded.
-func TestWebhookDispatcherRecordsItsBacklogOnClose(t *testing.T) {
-	ts, gated := gatedServer(t)
-	hookID := approvalHook(t, ts, "wh_close")
-	gated.armed.Store(true)
-	const jobs = 5
-	requestApprovals(t, ts, jobs)
-	go func() {
-		// Give Close time to stop the dispatcher while it waits on the
-		// store, so that the events are left to its drain (a shorter
-		// wait only makes the test easier to pass, never wrong).
-		time.Sleep(100 * time.Millisecond)
-		close(gated.gate)
-	}()
-	ts.Server.Close()
-	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 10)
+// failingOutboxStore fails every webhook delivery written in a
+// transaction, as a full disk would.
+type failingOutboxStore struct{ store.Store }
+
+func (s failingOutboxStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx store.Tx) error { return fn(failingOutboxTx{tx}) })
+}
+
+type failingOutboxTx struct{ store.Tx }
+
+func (failingOutboxTx) CreateWebhookDelivery(context.Context, *store.WebhookDelivery) error {
+	return errors.New("disk full")
+}
+
+// TestWebhookThatCannotBeRecordedRefusesTheChange checks that a change
+// whose webhook delivery cannot be recorded is refused and rolled back
+// rather than made without its webhook.
+func TestWebhookThatCannotBeRecordedRefusesTheChange(t *testing.T) {
+	ts := newTestServerOver(t, func(s store.Store) store.Store { return failingOutboxStore{s} }, nil)
+	approvalHook(t, ts, "wh_refused")
+	res := ts.do(t, "POST", "/api/v2/content/sync", ts.Admin, map[string]any{"document_id": "sample:", "channels": []string{"email"}})
+	require.Equal(t, http.StatusInternalServerError, res.Status, "%s", res.Body)
+	assert.Equal(t, problemType, res.Header.Get("Content-Type"))
+	page, err := ts.Store.ListJobs(t.Context(), store.JobFilter{})
 	require.NoError(t, err)
-	assert.Len(t, ds, jobs, "every event held at Close is recorded before Close returns")
+	assert.Zero(t, page.Total, "the job was rolled back with its webhook")
+
+	// Endpoints that do not want the event cost nothing.
+	require.NoError(t, ts.Store.DeleteWebhook(t.Context(), "wh_refused"))
+	res = ts.do(t, "POST", "/api/v2/content/sync", ts.Admin, map[string]any{"document_id": "sample:", "channels": []string{"email"}})
+	require.Equal(t, http.StatusAccepted, res.Status, "%s", res.Body)
 }
