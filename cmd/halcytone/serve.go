@@ -538,6 +538,13 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 		_ = ln.Close()
 		return err
 	}
+	// Start-up is done: keep only the code and data pages that serving
+	// reads (codepages_linux.go).
+	if n, err := trimCodePages(); err != nil {
+		a.log.WarnContext(ctx, "could not trim the executable's resident pages", "err", err)
+	} else {
+		a.log.DebugContext(ctx, "trimmed the executable's resident pages", "advised_bytes", n)
+	}
 	hs := &http.Server{
 		Handler: a.server, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
