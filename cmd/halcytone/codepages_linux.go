@@ -19,9 +19,9 @@ import (
 // once brings in its neighbours. MADV_RANDOM turns fault-around (and
 // read-ahead) off for the read-only mappings of the executable, and
 // MADV_DONTNEED drops what start-up mapped, so the pages come back one by
-// one as they are read again: ~3 MiB less resident, measured
-// (docs/benchmarks.md). The cost is more minor faults (a page from the
-// page cache) while code runs for the first time.
+// one as they are read again: ~4 MiB less resident after a load and ~6
+// MiB at start, measured (docs/benchmarks.md). The cost is more minor
+// faults (a page from the page cache) while code runs for the first time.
 //
 // Only private, read-only mappings of the executable file that hold no
 // anonymous page are dropped: their pages are the file's, and are read
