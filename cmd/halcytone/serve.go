@@ -540,10 +540,12 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	}
 	// Start-up is done: keep only the code and data pages that serving
 	// reads (codepages_linux.go).
-	if n, err := trimCodePages(); err != nil {
-		a.log.WarnContext(ctx, "could not trim the executable's resident pages", "err", err)
-	} else {
-		a.log.DebugContext(ctx, "trimmed the executable's resident pages", "advised_bytes", n)
+	if cfg.bool("trim-code-pages") {
+		if n, err := trimCodePages(); err != nil {
+			a.log.WarnContext(ctx, "could not trim the executable's resident pages", "err", err)
+		} else {
+			a.log.DebugContext(ctx, "trimmed the executable's resident pages", "advised_bytes", n)
+		}
 	}
 	hs := &http.Server{
 		Handler: a.server, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
