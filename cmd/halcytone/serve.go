@@ -483,8 +483,8 @@ func (a *app) refreshGauges(ctx context.Context) {
 
 // close stops everything newApp opened, in reverse order, except that
 // the queue stops before the server: the deliveries it finishes in its
-// grace period emit events that the server's webhook dispatcher, which
-// Close stops, records as webhooks.
+// grace period still emit events to the server's WebSocket hubs, which
+// Close stops. (Their webhooks are recorded in their own transactions.)
 func (a *app) close() {
 	if a.queue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
