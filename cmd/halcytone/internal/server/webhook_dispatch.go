@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -194,8 +195,15 @@ func WebhookOutbox(queue schedule.Queue, now func() time.Time) func(context.Cont
 		now = time.Now
 	}
 	return func(ctx context.Context, tx store.Tx, events []halcytone.Event) error {
+		if !slices.ContainsFunc(events, func(ev halcytone.Event) bool { return webhookEventOf(ev.Type) != "" }) {
+			return nil // no read for a transaction no webhook can be about
+		}
+		hooks, err := tx.ListWebhooks(ctx, "") // one read for all its events
+		if err != nil {
+			return err
+		}
 		for _, ev := range events {
-			if err := recordWebhooks(ctx, tx, queue, now().UTC(), ev); err != nil {
+			if err := recordWebhooks(ctx, tx, queue, hooks, now().UTC(), ev); err != nil {
 				return err
 			}
 		}
@@ -204,21 +212,24 @@ func WebhookOutbox(queue schedule.Queue, now func() time.Time) func(context.Cont
 }
 
 // recordWebhooks records through tx a delivery of ev, created at now, to
-// each endpoint subscribed to it, and enqueues each one's first attempt.
-func recordWebhooks(ctx context.Context, tx store.Tx, queue schedule.Queue, now time.Time, ev halcytone.Event) error {
+// each enabled endpoint of hooks subscribed to it, and enqueues each
+// one's first attempt.
+func recordWebhooks(ctx context.Context, tx store.Tx, queue schedule.Queue, hooks []store.Webhook, now time.Time, ev halcytone.Event) error {
 	name := webhookEventOf(ev.Type)
 	if name == "" {
 		return nil
 	}
-	hooks, err := tx.ListWebhooks(ctx, name)
-	if err != nil || len(hooks) == 0 {
-		return err
-	}
-	payload, err := webhookPayloadOf(name, ev)
-	if err != nil {
-		return fmt.Errorf("webhooks: encoding the %s payload: %w", name, err)
-	}
+	var payload []byte
 	for _, w := range hooks {
+		if w.Disabled || !slices.Contains(w.Events, name) {
+			continue
+		}
+		if payload == nil {
+			var err error
+			if payload, err = webhookPayloadOf(name, ev); err != nil {
+				return fmt.Errorf("webhooks: encoding the %s payload: %w", name, err)
+			}
+		}
 		del := store.WebhookDelivery{ID: webhookRandomID("msg_"), WebhookID: w.ID, Event: name, Payload: payload, Status: webhookPending, CreatedAt: now}
 		if err := tx.CreateWebhookDelivery(ctx, &del); err != nil {
 			return fmt.Errorf("webhooks: recording a %s delivery to %s: %w", name, w.ID, err)

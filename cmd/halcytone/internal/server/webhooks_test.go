@@ -482,6 +482,12 @@ func requestApprovals(t *testing.T, ts *testServer, prefix string, n int) {
 func TestWebhookDeliveriesCommitWithTheirEvent(t *testing.T) {
 	ts := newTestServer(t)
 	hookID := approvalHook(t, ts, "wh_burst")
+	off := approvalHook(t, ts, "wh_disabled")
+	_, err := ts.Store.UpdateWebhook(t.Context(), off, func(w *store.Webhook) error { w.Disabled = true; return nil })
+	require.NoError(t, err)
+	other := &store.Webhook{ID: "wh_other", URL: "https://hooks.example/other", Events: []string{"job.failed"},
+		Secret: newWebhookSecret(), CreatedAt: time.Now().UTC()}
+	require.NoError(t, ts.Store.CreateWebhook(t.Context(), other))
 	const jobs = 300 // two events each: past the 256 an engine subscriber may fall behind
 	requestApprovals(t, ts, "before-", jobs/2)
 	ts.Signal()
@@ -489,6 +495,11 @@ func TestWebhookDeliveriesCommitWithTheirEvent(t *testing.T) {
 	ds, err := ts.Store.ListWebhookDeliveries(t.Context(), hookID, 1000)
 	require.NoError(t, err)
 	assert.Len(t, ds, jobs, "one delivery per approval request, none twice")
+	for _, id := range []string{off, other.ID} {
+		none, err := ts.Store.ListWebhookDeliveries(t.Context(), id, 10)
+		require.NoError(t, err)
+		assert.Empty(t, none, "%s (disabled, or not subscribed) gets nothing", id)
+	}
 	first := map[string]bool{}
 	for _, e := range ts.Queue.Entries("webhook:" + hookID) {
 		if e.Job.Attrs["attempt"] == "1" {
