@@ -247,19 +247,29 @@ func (e *Engine) Decide(ctx context.Context, requestID string, in approval.Decis
 }
 
 // Escalate marks approval requests past their deadline as escalated and
-// emits an event for each, in one transaction; run it periodically.
+// emits an event for each; run it periodically. The overdue requests are
+// listed outside any transaction (no lock is held while it reads them
+// all); each is then escalated in a transaction of its own, with its
+// event.
 func (e *Engine) Escalate(ctx context.Context) error {
-	return e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
-		escalated, err := e.gate.Escalate(ctx, tx, e.now())
+	now := e.now()
+	due, err := e.gate.Overdue(ctx, e.store, now)
+	if err != nil {
+		return err
+	}
+	for _, id := range due {
+		err := e.inTx(ctx, func(tx store.Tx) ([]Event, error) {
+			ev, err := e.gate.EscalateOne(ctx, tx, id, now)
+			if err != nil || ev == nil {
+				return nil, err
+			}
+			return []Event{e.event(ev.Type, nil, ev.Request, nil)}, nil
+		})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		events := make([]Event, 0, len(escalated))
-		for _, ev := range escalated {
-			events = append(events, e.event(ev.Type, nil, ev.Request, nil))
-		}
-		return events, nil
-	})
+	}
+	return nil
 }
 
 // Refresh fetches a job's document again. When its content changed while

@@ -314,7 +314,30 @@ func short(hash string) string {
 // whose DueAt is before now and that is not escalated yet: Escalated is
 // set, the audit trail says why, and an EventEscalated is returned for
 // each. It is idempotent: a second call with the same now changes nothing.
+// It is Overdue, then EscalateOne for each request found.
 func (g *Gate) Escalate(ctx context.Context, q store.Queries, now time.Time) ([]Event, error) {
+	due, err := g.Overdue(ctx, q, now)
+	if err != nil {
+		return nil, err
+	}
+	var events []Event
+	for _, id := range due {
+		ev, err := g.EscalateOne(ctx, q, id, now)
+		if err != nil {
+			return events, err
+		}
+		if ev != nil {
+			events = append(events, *ev)
+		}
+	}
+	return events, nil
+}
+
+// Overdue returns the IDs of the unfinished requests (pending or changes
+// requested) whose DueAt is before now and that are not escalated for it
+// yet: those Escalate would escalate. It only reads, so q may be a Store
+// outside any transaction, which then holds no lock while it lists.
+func (g *Gate) Overdue(ctx context.Context, q store.Queries, now time.Time) ([]string, error) {
 	q, err := g.queries(q)
 	if err != nil {
 		return nil, err
@@ -338,30 +361,40 @@ func (g *Gate) Escalate(ctx context.Context, q store.Queries, now time.Time) ([]
 			}
 		}
 	}
-	var events []Event
-	for _, id := range due {
-		escalated := false
-		req, err := q.UpdateApproval(ctx, id, func(r *store.ApprovalRequest) error {
-			escalated = overdue(r, now)
-			if !escalated {
-				return errUnchanged
-			}
-			r.Escalated, r.UpdatedAt = true, now
-			r.Audit = append(r.Audit, store.AuditEntry{At: now, Actor: SystemActor, Action: ActionEscalated,
-				Comment: fmt.Sprintf("%s at level %d", deadlineNote(r.DueAt), r.Level)})
-			return nil
-		})
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errUnchanged) {
-			continue // deleted or escalated meanwhile
-		}
-		if err != nil {
-			return events, fmt.Errorf("approval: escalate %s: %w", id, err)
-		}
-		if escalated {
-			events = append(events, Event{Type: EventEscalated, Request: req, At: now})
-		}
+	return due, nil
+}
+
+// EscalateOne escalates request id as Escalate does, if it is still
+// overdue at now (it may have been decided, deleted or escalated since
+// Overdue listed it: then it returns nil and no error). Give it a
+// transaction to record its event with the change.
+func (g *Gate) EscalateOne(ctx context.Context, q store.Queries, id string, now time.Time) (*Event, error) {
+	q, err := g.queries(q)
+	if err != nil {
+		return nil, err
 	}
-	return events, nil
+	now = now.UTC()
+	escalated := false
+	req, err := q.UpdateApproval(ctx, id, func(r *store.ApprovalRequest) error {
+		escalated = overdue(r, now)
+		if !escalated {
+			return errUnchanged
+		}
+		r.Escalated, r.UpdatedAt = true, now
+		r.Audit = append(r.Audit, store.AuditEntry{At: now, Actor: SystemActor, Action: ActionEscalated,
+			Comment: fmt.Sprintf("%s at level %d", deadlineNote(r.DueAt), r.Level)})
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, errUnchanged) {
+		return nil, nil // deleted or escalated meanwhile
+	}
+	if err != nil {
+		return nil, fmt.Errorf("approval: escalate %s: %w", id, err)
+	}
+	if !escalated {
+		return nil, nil
+	}
+	return &Event{Type: EventEscalated, Request: req, At: now}, nil
 }
 
 // overdue reports whether r is past its deadline and not yet escalated

@@ -197,6 +197,54 @@ func TestEscalateManyPages(t *testing.T) {
 	assert.Empty(t, events)
 }
 
+// TestOverdueThenEscalateOne checks Escalate's two steps: Overdue lists
+// without writing, EscalateOne escalates a request still overdue and
+// leaves one decided, escalated or deleted since the listing alone.
+func TestOverdueThenEscalateOne(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, approval.DefaultPolicy())
+	var ids []string
+	for i := range 3 {
+		r, _, err := f.gate.Open(ctx, nil, job(fmt.Sprint(i)), subjectOfLevel(2), hash)
+		require.NoError(t, err)
+		ids = append(ids, r.ID)
+	}
+	late := t0.Add(49 * time.Hour)
+	assert.Empty(t, overdueIDs(t, f, t0.Add(time.Hour)), "nothing is due yet")
+	assert.ElementsMatch(t, ids, overdueIDs(t, f, late))
+	for _, id := range ids {
+		a, err := f.store.GetApproval(ctx, id)
+		require.NoError(t, err)
+		assert.False(t, a.Escalated, "Overdue only reads")
+	}
+
+	ev, err := f.gate.EscalateOne(ctx, nil, ids[0], late)
+	require.NoError(t, err)
+	require.NotNil(t, ev)
+	assert.Equal(t, approval.EventEscalated, ev.Type)
+	assert.True(t, ev.Request.Escalated)
+	again, err := f.gate.EscalateOne(ctx, nil, ids[0], late)
+	require.NoError(t, err)
+	assert.Nil(t, again, "escalated already")
+	_, _, err = f.gate.Decide(ctx, nil, ids[1], approval.DecisionInput{Reviewer: "ana", Decision: approval.Reject, Comment: "off brand", ContentHash: hash})
+	require.NoError(t, err)
+	decided, err := f.gate.EscalateOne(ctx, nil, ids[1], late)
+	require.NoError(t, err)
+	assert.Nil(t, decided, "decided since the listing")
+	missing, err := f.gate.EscalateOne(ctx, nil, "apr_missing", late)
+	require.NoError(t, err)
+	assert.Nil(t, missing)
+	assert.Equal(t, []string{ids[2]}, overdueIDs(t, f, late), "what is left to escalate")
+}
+
+// overdueIDs is Overdue at now, which must not fail.
+func overdueIDs(t *testing.T, f *fixture, now time.Time) []string {
+	t.Helper()
+	ids, err := f.gate.Overdue(context.Background(), nil, now)
+	require.NoError(t, err)
+	return ids
+}
+
 func TestAuditTrail(t *testing.T) {
 	f := newFixture(t, approval.DefaultPolicy())
 	f.open(t, subjectOfLevel(3))
