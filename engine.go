@@ -249,6 +249,15 @@ func (e *Engine) event(typ string, j *store.Job, a *store.ApprovalRequest, d *st
 	return Event{Type: typ, Job: j, Approval: a, Delivery: d, At: e.now().UTC()}
 }
 
+// withApproval appends to events one event per approval event of evs,
+// about job.
+func (e *Engine) withApproval(events []Event, job *store.Job, evs []approval.Event) []Event {
+	for _, ev := range evs {
+		events = append(events, e.event(ev.Type, job, ev.Request, nil))
+	}
+	return events
+}
+
 // inTx runs fn in one transaction and hands the events it returns to
 // Config.Outbox inside that transaction; once it commits, they go to the
 // subscribers. fn may run with events it does not return (an error).

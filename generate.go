@@ -390,10 +390,7 @@ func (e *Engine) Generate(ctx context.Context, req Request) (res *Result, err er
 			}
 			*job = *updated
 		}
-		events := []Event{e.event(EventJobCreated, job, nil, nil)}
-		for _, ev := range approvalEvents {
-			events = append(events, e.event(ev.Type, job, ev.Request, nil))
-		}
+		events := e.withApproval([]Event{e.event(EventJobCreated, job, nil, nil)}, job, approvalEvents)
 		if job.Status.Terminal() {
 			// Finished as it was created (every channel already delivered
 			// by an earlier job): no delivery will announce it.

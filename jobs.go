@@ -234,10 +234,7 @@ func (e *Engine) Decide(ctx context.Context, requestID string, in approval.Decis
 		if err != nil {
 			return nil, err
 		}
-		events := make([]Event, 0, len(decided)+1)
-		for _, ev := range decided {
-			events = append(events, e.event(ev.Type, job, ev.Request, nil))
-		}
+		events := e.withApproval(make([]Event, 0, len(decided)+1), job, decided)
 		return append(events, e.event(statusEvent(job), job, nil, nil)), nil
 	})
 	if err != nil {
@@ -341,10 +338,7 @@ func (e *Engine) Refresh(ctx context.Context, jobID, actor string) (*store.Job, 
 		if err != nil {
 			return nil, err
 		}
-		events := make([]Event, 0, len(reset)+1)
-		for _, ev := range reset {
-			events = append(events, e.event(ev.Type, j, ev.Request, nil))
-		}
+		events := e.withApproval(make([]Event, 0, len(reset)+1), j, reset)
 		return append(events, e.event(EventJobUpdate, j, nil, nil)), nil
 	})
 	if errors.Is(err, errJobMoved) {
