@@ -355,7 +355,11 @@ func TestCachePreviewEndpoint(t *testing.T) {
 }
 
 func TestCacheInlinePreview(t *testing.T) {
-	ts := newTestServer(t)
+	// The first two previews are both assembled, and the web post's schema
+	// markup carries the time of assembly; a still clock keeps them equal
+	// when a second boundary falls between them.
+	now := time.Date(2026, 11, 26, 18, 40, 15, 999_000_000, time.UTC)
+	ts := newTestServer(t, func(c *Config) { c.Now = func() time.Time { return now } })
 	ts.Source.AddText("mem:doc", cacheTestDoc, content.FormatMarkdown)
 	doc := map[string]any{"document": map[string]any{"format": "markdown", "text": cacheTestDoc}, "preview_only": true, "channels": []string{"email", "web"}}
 	post := func(body map[string]any, key string) response {

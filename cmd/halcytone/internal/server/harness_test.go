@@ -87,8 +87,9 @@ func newTestServerOver(t testing.TB, wrap func(store.Store) store.Store, sources
 	}
 	eng, err := halcytone.New(halcytone.Config{
 		Store: st, Sources: reg, Queue: ts.Queue, Publishers: pubs,
-		Gate:   &approval.Gate{Policy: approval.DefaultPolicy(), Directory: reviewers},
+		Gate:   &approval.Gate{Policy: approval.DefaultPolicy(), Directory: reviewers, Now: cfg.Now},
 		Outbox: WebhookOutbox(ts.Queue, cfg.Now),
+		Now:    cfg.Now,
 	})
 	require.NoError(t, err)
 	ts.Engine = eng
