@@ -79,12 +79,15 @@ func (s *cachedSource) Fetch(ctx context.Context, ref string) (*content.Document
 		}
 		return doc, err
 	}
-	if v, ok := s.cache.Get(CacheTargetLocal, key); ok {
-		if doc, ok := v.(*content.Document); ok {
-			return doc, nil
-		}
+	if doc := s.kept(key); doc != nil {
+		return doc, nil
 	}
 	v, err := s.flights.do(ctx, key, func() (any, error) {
+		// A flight that ended between the look-up above and this one
+		// has kept its document: look again before fetching.
+		if doc := s.kept(key); doc != nil {
+			return doc, nil
+		}
 		doc, err := s.next.Fetch(ctx, ref)
 		if err != nil {
 			return nil, err
@@ -96,6 +99,13 @@ func (s *cachedSource) Fetch(ctx context.Context, ref string) (*content.Document
 		return nil, err
 	}
 	return v.(*content.Document), nil
+}
+
+// kept returns the document kept under key, or nil.
+func (s *cachedSource) kept(key string) *content.Document {
+	v, _ := s.cache.Get(CacheTargetLocal, key)
+	doc, _ := v.(*content.Document)
+	return doc
 }
 
 // keep stores doc under key.
