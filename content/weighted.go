@@ -40,6 +40,15 @@ func WeightedLength(text string) int {
 	s := norm.NFC.String(text)
 	w := 0
 	for i := 0; i < len(s); {
+		// Most of a post is ASCII that can start neither a URL nor an
+		// emoji: punctuation and space (except the keycap bases "#" and
+		// "*"), and letters inside a word. They weigh 1 each.
+		if c := s[i]; c < utf8.RuneSelf && c != '#' && c != '*' && (c < '0' || c > '9') &&
+			(!isASCIIAlnum(c) || i > 0 && isASCIIAlnum(s[i-1])) {
+			w += xLightWeight
+			i++
+			continue
+		}
 		if urlStartOK(s, i) {
 			if end := urlEnd(s, i); end > i {
 				w += xURLLength * xScale
@@ -97,6 +106,9 @@ func urlStartOK(s string, i int) bool {
 
 // hasScheme reports whether s starts with http:// or https://, in any case.
 func hasScheme(s string) bool {
+	if len(s) < len("http://") || s[0]|0x20 != 'h' {
+		return false
+	}
 	for _, p := range [...]string{"https://", "http://"} {
 		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
 			return true
@@ -111,12 +123,11 @@ func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigi
 func urlEnd(s string, i int) int {
 	rest := s[i:]
 	j := i
-	scheme := false
-	for _, p := range [...]string{"https://", "http://"} {
-		if len(rest) >= len(p) && strings.EqualFold(rest[:len(p)], p) {
-			j += len(p)
-			scheme = true
-			break
+	scheme := hasScheme(rest)
+	if scheme {
+		j += len("http://")
+		if rest[4]|0x20 == 's' {
+			j++
 		}
 	}
 	// The host: labels of letters, digits and hyphens joined by dots.
