@@ -28,7 +28,7 @@ func TestWeightedLength(t *testing.T) {
 		{"Japanese kana counts double", "こんにちは", 10},
 		{"https URL counts 23", "https://example.com/a/very/long/path/that/goes/on?and=on#frag", 23},
 		{"http URL counts 23", "http://x.co", 23},
-		{"a scheme in capitals is a scheme", "see HTTPS://Example.ORG/Path and Http://x.co.", 4+23+5+23+1},
+		{"a scheme in capitals is a scheme", "see HTTPS://Example.ORG/Path and Http://x.co.", 4 + 23 + 5 + 23 + 1},
 		{"a word that only starts like a scheme", "httpd hyper https:/x", 20},
 		{"short URL still counts 23", "https://t.co", 23},
 		{"URL in a sentence", "Read https://halcytone.app/blog/x now", 5 + 23 + 4},
