@@ -49,27 +49,29 @@ func WeightedLength(text string) int {
 			i++
 			continue
 		}
-		if urlStartOK(s, i) {
-			if end := urlEnd(s, i); end > i {
-				w += xURLLength * xScale
-				i = end
-				continue
-			}
-		}
-		if end := emojiEnd(s, i); end > i {
-			w += xEmojiWeight
-			i = end
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if light(r) {
-			w += xLightWeight
-		} else {
-			w += xDefaultWeight
-		}
-		i += size
+		var dw int
+		dw, i = weightAt(s, i)
+		w += dw
 	}
 	return w / xScale
+}
+
+// weightAt returns the weight (in 1/xScale) of the URL, emoji sequence or
+// code point that starts at byte i of s, and the index after it.
+func weightAt(s string, i int) (weight, next int) {
+	if urlStartOK(s, i) {
+		if end := urlEnd(s, i); end > i {
+			return xURLLength * xScale, end
+		}
+	}
+	if end := emojiEnd(s, i); end > i {
+		return xEmojiWeight, end
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if light(r) {
+		return xLightWeight, i + size
+	}
+	return xDefaultWeight, i + size
 }
 
 func light(r rune) bool {

@@ -2,36 +2,19 @@ package content
 
 import (
 	"testing"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
 
 // weightedLengthByRune is WeightedLength without its ASCII fast path:
-// every position goes through urlStartOK and emojiEnd.
+// every position goes through weightAt.
 func weightedLengthByRune(text string) int {
 	s := norm.NFC.String(text)
 	w := 0
 	for i := 0; i < len(s); {
-		if urlStartOK(s, i) {
-			if end := urlEnd(s, i); end > i {
-				w += xURLLength * xScale
-				i = end
-				continue
-			}
-		}
-		if end := emojiEnd(s, i); end > i {
-			w += xEmojiWeight
-			i = end
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if light(r) {
-			w += xLightWeight
-		} else {
-			w += xDefaultWeight
-		}
-		i += size
+		var dw int
+		dw, i = weightAt(s, i)
+		w += dw
 	}
 	return w / xScale
 }
